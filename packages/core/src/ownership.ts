@@ -1,0 +1,14 @@
+/**
+ * Which devices this pod schedules. The fleet stage supplies a membership-based filter (a pod
+ * schedules only its share); until then every pod considers every device and the lease decides.
+ */
+export interface OwnershipFilter {
+  owns(deviceId: string): boolean;
+  /** Called when the answer for some devices may have changed; returns an unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
+
+export const ownEverything: OwnershipFilter = {
+  owns: () => true,
+  onChange: () => () => {},
+};

@@ -1,0 +1,2 @@
+export * from './memory-shared-state.js';
+export * from './test-logger.js';
