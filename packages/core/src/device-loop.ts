@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  CLOSED_BREAKER,
+  breakerAllows,
+  breakerOnFailure,
+  breakerOnSuccess,
+  resolveBreakerOptions,
+} from './breaker.js';
+import type { BreakerOptions, BreakerSnapshot, ResolvedBreakerOptions } from './breaker.js';
+import type { BreakerStore } from './breaker-store.js';
+import { RESULT_SCHEMA_VERSION } from './bus.js';
+import type { PollResult, ResultsBus } from './bus.js';
+import type { Clock } from './clock.js';
+import type { CollectResult, Collector } from './collector.js';
+import type { CredentialCache } from './credential-cache.js';
+import type { DeviceSpec } from './device.js';
+import { CollectError, PollTimeoutError, toCollectError } from './errors.js';
+import type { Lease, LeaseStore } from './lease.js';
+import { phaseOf } from './poll-phase.js';
+import type { PollOutcome, PollerMetrics } from './poller-metrics.js';
+
+/** What every device loop of one engine shares. */
+export interface DeviceLoopDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly podId: string;
+  readonly leases: LeaseStore;
+  readonly breakers: BreakerStore;
+  readonly bus: ResultsBus;
+  readonly credentials: CredentialCache;
+  readonly metrics: PollerMetrics;
+  readonly breakerOptions: BreakerOptions;
+  readonly leaseMarginMs: number;
+  /** Aborted when the engine's shutdown grace period ends. */
+  readonly shutdownSignal: AbortSignal;
+  readonly random: () => number;
+}
+
+export type RunKind = 'slot' | 'takeover';
+
+/** The last poll of a device, for the status view. */
+export interface LastPoll {
+  readonly scheduledFor: number;
+  readonly durationMs: number;
+  readonly ok: boolean;
+  readonly errorCode?: string;
+}
+
+/**
+ * One device's polling state. It owns no timer: the engine's central queue decides when
+ * {@link run} is called; the loop decides whether a poll may happen (lease, breaker) and does it.
+ */
+export class DeviceLoop {
+  spec: DeviceSpec;
+  collector: Collector;
+  phase: number;
+  /** Next slot (epoch ms) the engine will call run() for. */
+  nextSlot = 0;
+  /** When the current holder's lease expires: try to take over then instead of at the next slot. */
+  takeoverAt: number | undefined;
+  /** Engine bookkeeping: generation of the queue entry that is current. */
+  queueGen = 0;
+  running = false;
+  queued = false;
+  removed = false;
+  lastPoll: LastPoll | undefined;
+  #lease: Lease | undefined;
+  #breaker: BreakerSnapshot = CLOSED_BREAKER;
+  #breakerOptions: ResolvedBreakerOptions;
+  /** Settles when the collector's last call settles, even one that ignored its abort signal. */
+  #collectorBusy = false;
+  readonly #deps: DeviceLoopDeps;
+  #log: Logger;
+
+  constructor(spec: DeviceSpec, collector: Collector, deps: DeviceLoopDeps) {
+    this.spec = spec;
+    this.collector = collector;
+    this.#deps = deps;
+    this.phase = phaseOf(spec.id, spec.intervalMs);
+    this.#breakerOptions = resolveBreakerOptions(deps.breakerOptions, spec.intervalMs);
+    this.#log = deps.logger.child({ deviceId: spec.id, device: spec.name });
+  }
+
+  get lease(): Lease | undefined {
+    return this.#lease;
+  }
+
+  get breaker(): BreakerSnapshot {
+    return this.#breaker;
+  }
+
+  /** True while a run or the collector's last call is still going: a new tick is skipped. */
+  get busy(): boolean {
+    return this.running || this.#collectorBusy;
+  }
+
+  /** Interval + timeout + margin: long enough to live from one poll's extend to the next. */
+  get leaseTtlMs(): number {
+    return this.spec.intervalMs + this.spec.timeoutMs + this.#deps.leaseMarginMs;
+  }
+
+  /** A changed row applies from the next poll. Returns true when the phase changed. */
+  update(spec: DeviceSpec, collector: Collector): boolean {
+    const intervalChanged = spec.intervalMs !== this.spec.intervalMs;
+    this.spec = spec;
+    this.collector = collector;
+    this.#log = this.#deps.logger.child({ deviceId: spec.id, device: spec.name });
+    if (!intervalChanged) return false;
+    this.phase = phaseOf(spec.id, spec.intervalMs);
+    this.#breakerOptions = resolveBreakerOptions(this.#deps.breakerOptions, spec.intervalMs);
+    return true;
+  }
+
+  /** One scheduled tick: hold the lease, consult the breaker, poll, publish. Never rejects. */
+  async run(scheduledFor: number, kind: RunKind): Promise<void> {
+    const { clock, metrics } = this.#deps;
+    if (kind === 'slot')
+      metrics.scheduleLag.observe(Math.max(0, clock.now() - scheduledFor) / 1000);
+    if (!(await this.#holdLease())) return;
+    if (this.removed) {
+      await this.releaseLease();
+      return;
+    }
+    const gate = breakerAllows(this.#breaker, clock.now());
+    if (!gate.allowed) {
+      this.#count('skipped_breaker');
+      return;
+    }
+    this.#breaker = gate.next;
+    await this.#poll(scheduledFor, this.#lease as Lease);
+  }
+
+  /** Gives the lease up (device removed, pod stopping). Safe to call when not held. */
+  async releaseLease(): Promise<void> {
+    const lease = this.#lease;
+    if (!lease) return;
+    this.#lease = undefined;
+    try {
+      const released = await this.#deps.leases.release(lease);
+      this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: released ? 'ok' : 'lost' });
+    } catch (err) {
+      this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: 'error' });
+      this.#log.warn({ err }, 'could not release the lease; it expires on its own');
+    }
+  }
+
+  async #holdLease(): Promise<boolean> {
+    const { leases, metrics, clock } = this.#deps;
+    const lease = this.#lease;
+    if (lease) {
+      let kept: boolean;
+      try {
+        kept = await leases.extend(lease, this.leaseTtlMs);
+      } catch (err) {
+        // Cannot prove we still hold it: skip rather than risk two pollers.
+        metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
+        this.#count('skipped_lease_error');
+        this.#log.warn({ err }, 'could not extend the lease; skipping this poll');
+        return false;
+      }
+      if (kept) {
+        metrics.leaseOps.inc({ op: 'extend', outcome: 'ok' });
+        return true;
+      }
+      metrics.leaseOps.inc({ op: 'extend', outcome: 'lost' });
+      this.#log.warn({ fence: lease.fence }, 'lease lost to another pod; stopping polls here');
+      this.#lease = undefined;
+      await this.#forgetInCollector();
+      this.#count('skipped_lease');
+      return false;
+    }
+    let outcome;
+    try {
+      outcome = await leases.acquire(
+        this.spec.id,
+        `${this.#deps.podId}:${randomUUID()}`,
+        this.leaseTtlMs,
+      );
+    } catch (err) {
+      metrics.leaseOps.inc({ op: 'acquire', outcome: 'error' });
+      this.#count('skipped_lease_error');
+      this.#log.warn({ err }, 'could not acquire the lease; skipping this poll');
+      return false;
+    }
+    if (!outcome.acquired) {
+      metrics.leaseOps.inc({ op: 'acquire', outcome: 'contended' });
+      this.takeoverAt =
+        outcome.remainingMs >= 0
+          ? clock.now() + outcome.remainingMs + 1 + Math.floor(this.#deps.random() * 50)
+          : undefined;
+      this.#count('skipped_lease');
+      return false;
+    }
+    metrics.leaseOps.inc({ op: 'acquire', outcome: 'ok' });
+    this.#lease = outcome.lease;
+    this.takeoverAt = undefined;
+    this.#log.debug({ fence: outcome.lease.fence }, 'lease acquired');
+    await this.#loadBreaker();
+    return true;
+  }
+
+  async #loadBreaker(): Promise<void> {
+    try {
+      this.#breaker = (await this.#deps.breakers.load(this.spec.id)) ?? CLOSED_BREAKER;
+    } catch (err) {
+      this.#deps.metrics.breakerStoreErrors.inc();
+      this.#log.warn({ err }, 'could not load breaker state; starting closed');
+      this.#breaker = CLOSED_BREAKER;
+    }
+  }
+
+  async #poll(scheduledFor: number, lease: Lease): Promise<void> {
+    const { clock, metrics } = this.#deps;
+    const spec = this.spec;
+    const startedAt = clock.now();
+    let result: CollectResult | undefined;
+    let error: CollectError | undefined;
+    try {
+      const credentials = spec.credentialsRef
+        ? await this.#deps.credentials.get(spec.credentialsRef)
+        : undefined;
+      result = await this.#collect(credentials, scheduledFor);
+    } catch (err) {
+      error = toCollectError(err);
+    }
+    const durationMs = clock.now() - startedAt;
+    metrics.pollDuration.observe({ collector: spec.collectorType }, durationMs / 1000);
+    await this.#recordOutcome(error);
+    const base = {
+      v: RESULT_SCHEMA_VERSION,
+      deviceId: spec.id,
+      deviceName: spec.name,
+      collectorType: spec.collectorType,
+      podId: this.#deps.podId,
+      fence: lease.fence,
+      scheduledFor,
+      startedAt,
+      durationMs,
+    };
+    let published: PollResult;
+    if (error) {
+      this.#count(error.kind === 'permanent' ? 'error_permanent' : 'error_transient');
+      metrics.pollErrors.inc({ collector: spec.collectorType, code: error.code });
+      published = {
+        ...base,
+        ok: false,
+        error: { code: error.code, kind: error.kind, message: error.message },
+      };
+    } else {
+      const r = result as CollectResult;
+      this.#count(r.partial ? 'partial' : 'success');
+      published = r.partial
+        ? { ...base, ok: true, partial: true, data: r.data }
+        : { ...base, ok: true, data: r.data };
+    }
+    this.lastPoll = error
+      ? { scheduledFor, durationMs, ok: false, errorCode: error.code }
+      : { scheduledFor, durationMs, ok: true };
+    try {
+      await this.#deps.bus.publish(published);
+      metrics.busPublish.inc({ outcome: 'ok' });
+    } catch (err) {
+      metrics.busPublish.inc({ outcome: 'error' });
+      this.#log.warn({ err }, 'could not publish the result');
+    }
+  }
+
+  /** Calls the collector, aborting at the device's timeout or at shutdown. */
+  async #collect(
+    credentials: Awaited<ReturnType<CredentialCache['get']>> | undefined,
+    scheduledFor: number,
+  ): Promise<CollectResult> {
+    const { clock, shutdownSignal } = this.#deps;
+    const ac = new AbortController();
+    const timer = clock.setTimeout(
+      () => ac.abort(new PollTimeoutError(this.spec.timeoutMs)),
+      this.spec.timeoutMs,
+    );
+    const onShutdown = (): void =>
+      ac.abort(CollectError.transient('POLLER_STOPPING', 'poll aborted: the poller is stopping'));
+    shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+    this.#collectorBusy = true;
+    try {
+      const call = this.collector.collect(this.spec, {
+        signal: ac.signal,
+        credentials,
+        logger: this.#log,
+        scheduledFor,
+      });
+      // A collector that ignores its signal keeps the device busy until it settles.
+      call.then(
+        () => (this.#collectorBusy = false),
+        () => (this.#collectorBusy = false),
+      );
+      return await raceAbort(call, ac.signal);
+    } finally {
+      timer.cancel();
+      shutdownSignal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  async #recordOutcome(error: CollectError | undefined): Promise<void> {
+    const before = this.#breaker;
+    const after = error
+      ? breakerOnFailure(
+          before,
+          error,
+          this.#deps.clock.now(),
+          this.#breakerOptions,
+          this.#deps.random,
+        )
+      : breakerOnSuccess(before);
+    if (after === before) return;
+    this.#breaker = after;
+    if (after.state === 'open' && before.state !== 'open') {
+      this.#log.warn(
+        {
+          code: error?.code,
+          parked: after.parked,
+          retryInMs: after.openUntil - this.#deps.clock.now(),
+        },
+        after.parked ? 'permanent failure: device parked' : 'breaker opened',
+      );
+    } else if (after.state === 'closed' && before.state !== 'closed') {
+      this.#log.info('breaker closed: device answers again');
+    }
+    try {
+      await this.#deps.breakers.save(this.spec.id, after);
+    } catch (err) {
+      this.#deps.metrics.breakerStoreErrors.inc();
+      this.#log.warn({ err }, 'could not save breaker state');
+    }
+  }
+
+  async #forgetInCollector(): Promise<void> {
+    try {
+      await this.collector.forget?.(this.spec.id);
+    } catch (err) {
+      this.#log.warn({ err }, 'collector failed to forget the device');
+    }
+  }
+
+  /** Device removed from this pod: release the lease and drop collector state. */
+  async retire(): Promise<void> {
+    this.removed = true;
+    await this.releaseLease();
+    await this.#forgetInCollector();
+  }
+
+  #count(outcome: PollOutcome): void {
+    this.#deps.metrics.polls.inc({ collector: this.spec.collectorType, outcome });
+  }
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(toCollectError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(toCollectError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
