@@ -1,0 +1,113 @@
+import { hostname } from 'node:os';
+import { ConfigError } from '@pollfleet/core';
+
+/** The poller's resolved configuration. Only this module reads `process.env`. */
+export interface PollerConfig {
+  readonly databaseUrl: string;
+  readonly databaseSchema: string;
+  /** Undefined: single-pod mode with in-memory leases, breaker state and bus. */
+  readonly redisUrl: string | undefined;
+  readonly keyPrefix: string;
+  readonly resultsStream: string;
+  readonly resultsMaxLen: number;
+  readonly podId: string;
+  readonly concurrency: number;
+  readonly refreshMs: number;
+  readonly minIntervalMs: number;
+  readonly leaseMarginMs: number;
+  readonly watchdogMs: number;
+  readonly shutdownGraceMs: number;
+  readonly breakerFailures: number;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly logLevel: string;
+  readonly migrate: boolean;
+  readonly collectorModules: readonly string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads `POLLFLEET_*` variables, fills defaults and validates. A bad value stops start-up with a
+ * {@link ConfigError} naming the variable and what it accepts.
+ */
+export function resolvePollerConfig(env: Env = process.env, overrides: { migrate?: boolean } = {}): PollerConfig {
+  const str = (name: string, def: string): string => {
+    const v = env[`POLLFLEET_${name}`];
+    return v === undefined || v.trim() === '' ? def : v.trim();
+  };
+  const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[`POLLFLEET_${name}`];
+    if (raw === undefined || raw.trim() === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`POLLFLEET_${name}`, `"${raw}" is not an integer between ${min} and ${max}`);
+    }
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = env[`POLLFLEET_${name}`]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return def;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new ConfigError(`POLLFLEET_${name}`, `"${raw}" is not a boolean (true/false)`);
+  };
+  const url = (name: string, def: string | undefined, protocols: string[]): string | undefined => {
+    const raw = env[`POLLFLEET_${name}`]?.trim();
+    const v = raw === undefined || raw === '' ? def : raw;
+    if (v === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      throw new ConfigError(`POLLFLEET_${name}`, `is not a URL (expected ${protocols.map((p) => `${p}//...`).join(' or ')})`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(`POLLFLEET_${name}`, `scheme "${parsed.protocol}" is not one of ${protocols.join(', ')}`);
+    }
+    return v;
+  };
+
+  const keyPrefix = str('KEY_PREFIX', 'pollfleet');
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(keyPrefix)) {
+    throw new ConfigError('POLLFLEET_KEY_PREFIX', 'use 1-64 letters, digits, "_", ".", ":" or "-"');
+  }
+  const schema = str('DATABASE_SCHEMA', 'public');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('POLLFLEET_DATABASE_SCHEMA', 'must be a lower-case SQL identifier');
+  }
+  const logLevel = str('LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('POLLFLEET_LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const podId = str('POD_ID', hostname());
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(podId)) {
+    throw new ConfigError('POLLFLEET_POD_ID', 'use 1-128 letters, digits, "_", "." or "-"');
+  }
+  return {
+    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', ['postgres:', 'postgresql:']) as string,
+    databaseSchema: schema,
+    redisUrl: url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+    keyPrefix,
+    resultsStream: str('RESULTS_STREAM', `${keyPrefix}:results`),
+    resultsMaxLen: int('RESULTS_MAXLEN', 100_000, 100),
+    podId,
+    concurrency: int('CONCURRENCY', 64, 1, 10_000),
+    refreshMs: int('REFRESH_MS', 30_000, 100),
+    minIntervalMs: int('MIN_INTERVAL_MS', 1000, 10),
+    leaseMarginMs: int('LEASE_MARGIN_MS', 15_000, 0),
+    watchdogMs: int('WATCHDOG_MS', 60_000, 1000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0),
+    breakerFailures: int('BREAKER_FAILURES', 3, 1, 1000),
+    httpHost: str('HTTP_HOST', '0.0.0.0'),
+    httpPort: int('HTTP_PORT', 9464, 0, 65535),
+    logLevel,
+    migrate: overrides.migrate ?? bool('MIGRATE', false),
+    collectorModules: str('COLLECTOR_MODULES', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+}
