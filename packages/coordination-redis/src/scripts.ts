@@ -37,7 +37,12 @@ export interface LeaseCommands {
     ttlMs: number,
     fenceTtlMs: number,
   ): Promise<[number, number]>;
-  pollfleetLeaseExtend(leaseKey: string, token: string, fence: string, ttlMs: number): Promise<number>;
+  pollfleetLeaseExtend(
+    leaseKey: string,
+    token: string,
+    fence: string,
+    ttlMs: number,
+  ): Promise<number>;
   pollfleetLeaseRelease(leaseKey: string, token: string, fence: string): Promise<number>;
 }
 

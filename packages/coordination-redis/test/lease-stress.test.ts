@@ -36,7 +36,8 @@ describe('RedisLeaseStore under contention', () => {
             const other = holders.get(id);
             if (other !== undefined) violations.push(`${id}: ${pod} acquired while ${other} held`);
             const prev = lastFence.get(id) ?? 0;
-            if (out.lease.fence <= prev) violations.push(`${id}: fence ${out.lease.fence} <= ${prev}`);
+            if (out.lease.fence <= prev)
+              violations.push(`${id}: fence ${out.lease.fence} <= ${prev}`);
             lastFence.set(id, out.lease.fence);
             holders.set(id, pod);
             await sleep(Math.random() * 3);
