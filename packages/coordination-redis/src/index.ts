@@ -1,1 +1,16 @@
-export {};
+export { FleetKeys } from './keys.js';
+export { CoordinationRedisError, CoordinationDecodeError } from './errors.js';
+export {
+  RedisLeaseStore,
+  resolveRedisLeaseStoreOptions,
+  type RedisLeaseStoreOptions,
+  type ResolvedRedisLeaseStoreOptions,
+} from './lease-store.js';
+export {
+  RedisBreakerStore,
+  resolveRedisBreakerStoreOptions,
+  type RedisBreakerStoreOptions,
+  type ResolvedRedisBreakerStoreOptions,
+} from './breaker-store.js';
+export { RedisSharedState, type RedisSharedStateOptions } from './shared-state.js';
+export { recommendedRedisOptions } from './redis-options.js';

@@ -1,0 +1,61 @@
+import { ConfigError } from '@pollfleet/core';
+
+/**
+ * Every Redis key of the fleet, built in one place.
+ *
+ * Per-device keys carry the device id as a hash tag, `<prefix>:dev:{<deviceId>}:<what>`, so a
+ * device's lease, fence and breaker share one cluster slot and one script may touch them together.
+ *
+ * | key                                  | type   | written by                     | expiry            |
+ * |--------------------------------------|--------|--------------------------------|-------------------|
+ * | `<prefix>:dev:{<id>}:lease`          | hash   | lease scripts (`token`,`fence`)| lease TTL         |
+ * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (counter)      | `fenceTtlMs`      |
+ * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
+ * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
+ * | `<prefix>:results`                   | stream | RedisStreamsBus (bus-redis)    | MAXLEN ~          |
+ */
+export class FleetKeys {
+  readonly prefix: string;
+
+  /** @param prefix - first segment of every key; no braces, no whitespace. */
+  constructor(prefix = 'pollfleet') {
+    if (prefix.length === 0 || /[{}\s]/.test(prefix)) {
+      throw new ConfigError('redis.keyPrefix', 'must be non-empty, without braces or whitespace');
+    }
+    this.prefix = prefix;
+  }
+
+  /** Hash `{token, fence}` of the device's current lease holder. */
+  lease(deviceId: string): string {
+    return `${this.device(deviceId)}:lease`;
+  }
+
+  /** Counter whose last value is the newest fence handed out for the device. */
+  fence(deviceId: string): string {
+    return `${this.device(deviceId)}:fence`;
+  }
+
+  /** JSON breaker snapshot that follows the device between pods. */
+  breaker(deviceId: string): string {
+    return `${this.device(deviceId)}:breaker`;
+  }
+
+  /** One shared-state entry. */
+  sharedState(namespace: string, key: string): string {
+    return `${this.prefix}:state:${namespace}:${key}`;
+  }
+
+  /** The results stream (Redis Streams). */
+  results(): string {
+    return `${this.prefix}:results`;
+  }
+
+  /** SCAN MATCH pattern covering every key under this prefix (tests, tooling). */
+  pattern(): string {
+    return `${this.prefix}:*`;
+  }
+
+  private device(deviceId: string): string {
+    return `${this.prefix}:dev:{${deviceId}}`;
+  }
+}

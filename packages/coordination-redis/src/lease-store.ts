@@ -1,0 +1,126 @@
+import type { AcquireOutcome, Lease, LeaseStore } from '@pollfleet/core';
+import { ConfigError } from '@pollfleet/core';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { wrapRedis } from './errors.js';
+import { FleetKeys } from './keys.js';
+import { defineLeaseCommands } from './scripts.js';
+import type { LeaseCommands } from './scripts.js';
+
+export interface RedisLeaseStoreOptions {
+  /**
+   * Where the keys live.
+   * @defaultValue `new FleetKeys('pollfleet')`
+   */
+  keys?: FleetKeys;
+  /**
+   * How long a device's fence counter outlives its last acquire. Bounds the state a deleted
+   * device leaves behind; when it expires the counter is re-seeded from the Redis clock, so
+   * fences still increase.
+   * @defaultValue 30 days
+   */
+  fenceTtlMs?: number;
+}
+
+export interface ResolvedRedisLeaseStoreOptions {
+  readonly keys: FleetKeys;
+  readonly fenceTtlMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function resolveRedisLeaseStoreOptions(
+  options: RedisLeaseStoreOptions = {},
+): ResolvedRedisLeaseStoreOptions {
+  const fenceTtlMs = options.fenceTtlMs ?? 30 * DAY_MS;
+  if (!Number.isInteger(fenceTtlMs) || fenceTtlMs < 1) {
+    throw new ConfigError('lease.fenceTtlMs', 'must be a positive integer');
+  }
+  return { keys: options.keys ?? new FleetKeys(), fenceTtlMs };
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1) {
+    throw new ConfigError('lease.ttlMs', `must be a positive integer, got ${ttlMs}`);
+  }
+}
+
+/**
+ * {@link LeaseStore} on Redis. A lease is the hash `{token, fence}` under
+ * `FleetKeys.lease(id)` with a PX expiry; the fence comes from the counter `FleetKeys.fence(id)`,
+ * seeded from the Redis clock (µs) whenever it is missing, so it increases across owners and
+ * across a Redis restart that lost the data. See `lua/*.lua` for the exact semantics.
+ *
+ * The client is the caller's; give it `commandTimeout` and a small `maxRetriesPerRequest`
+ * (see `recommendedRedisOptions`) so calls reject instead of waiting for a dead server.
+ */
+export class RedisLeaseStore implements LeaseStore {
+  readonly #redis: Redis & LeaseCommands;
+  readonly #options: ResolvedRedisLeaseStoreOptions;
+
+  constructor(redis: Redis, options: RedisLeaseStoreOptions = {}) {
+    this.#options = resolveRedisLeaseStoreOptions(options);
+    this.#redis = defineLeaseCommands(redis);
+  }
+
+  async acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome> {
+    checkTtl(ttlMs);
+    const { keys, fenceTtlMs } = this.#options;
+    const [won, value] = await wrapRedis('lease.acquire', () =>
+      this.#redis.pollfleetLeaseAcquire(
+        keys.lease(deviceId),
+        keys.fence(deviceId),
+        token,
+        ttlMs,
+        fenceTtlMs,
+      ),
+    );
+    if (won === 1) return { acquired: true, lease: { deviceId, token, fence: value } };
+    return { acquired: false, remainingMs: value >= 0 ? value : -1 };
+  }
+
+  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
+    checkTtl(ttlMs);
+    const n = await wrapRedis('lease.extend', () =>
+      this.#redis.pollfleetLeaseExtend(
+        this.#options.keys.lease(lease.deviceId),
+        lease.token,
+        String(lease.fence),
+        ttlMs,
+      ),
+    );
+    return n === 1;
+  }
+
+  async release(lease: Lease): Promise<boolean> {
+    const n = await wrapRedis('lease.release', () =>
+      this.#redis.pollfleetLeaseRelease(
+        this.#options.keys.lease(lease.deviceId),
+        lease.token,
+        String(lease.fence),
+      ),
+    );
+    return n === 1;
+  }
+
+  /**
+   * Releases many leases in one round trip (shutdown). Resolves to how many were still held by
+   * their owner and are now free. A failure of one entry does not stop the others.
+   */
+  async releaseMany(leases: readonly Lease[]): Promise<number> {
+    if (leases.length === 0) return 0;
+    const pipeline = this.#redis.pipeline() as ChainableCommander & {
+      pollfleetLeaseRelease(leaseKey: string, token: string, fence: string): unknown;
+    };
+    for (const lease of leases) {
+      pipeline.pollfleetLeaseRelease(
+        this.#options.keys.lease(lease.deviceId),
+        lease.token,
+        String(lease.fence),
+      );
+    }
+    const replies = await wrapRedis('lease.releaseMany', () => pipeline.exec());
+    let released = 0;
+    for (const [err, n] of replies ?? []) if (!err && n === 1) released++;
+    return released;
+  }
+}
