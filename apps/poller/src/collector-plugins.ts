@@ -19,10 +19,16 @@ export async function loadCollectorPlugins(
     try {
       mod = (await import(name)) as Partial<CollectorPluginModule>;
     } catch (err) {
-      throw new ConfigError('POLLFLEET_COLLECTOR_MODULES', `cannot load "${name}": ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(
+        'POLLFLEET_COLLECTOR_MODULES',
+        `cannot load "${name}": ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (typeof mod.registerCollectors !== 'function') {
-      throw new ConfigError('POLLFLEET_COLLECTOR_MODULES', `"${name}" does not export registerCollectors(registry, context)`);
+      throw new ConfigError(
+        'POLLFLEET_COLLECTOR_MODULES',
+        `"${name}" does not export registerCollectors(registry, context)`,
+      );
     }
     await mod.registerCollectors(registry, context);
   }

@@ -8,6 +8,7 @@ export interface PollerConfig {
   /** Undefined: single-pod mode with in-memory leases, breaker state and bus. */
   readonly redisUrl: string | undefined;
   readonly keyPrefix: string;
+  /** Empty: `<prefix>:results`. */
   readonly resultsStream: string;
   readonly resultsMaxLen: number;
   readonly podId: string;
@@ -33,7 +34,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * Reads `POLLFLEET_*` variables, fills defaults and validates. A bad value stops start-up with a
  * {@link ConfigError} naming the variable and what it accepts.
  */
-export function resolvePollerConfig(env: Env = process.env, overrides: { migrate?: boolean } = {}): PollerConfig {
+export function resolvePollerConfig(
+  env: Env = process.env,
+  overrides: { migrate?: boolean } = {},
+): PollerConfig {
   const str = (name: string, def: string): string => {
     const v = env[`POLLFLEET_${name}`];
     return v === undefined || v.trim() === '' ? def : v.trim();
@@ -43,7 +47,10 @@ export function resolvePollerConfig(env: Env = process.env, overrides: { migrate
     if (raw === undefined || raw.trim() === '') return def;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`POLLFLEET_${name}`, `"${raw}" is not an integer between ${min} and ${max}`);
+      throw new ConfigError(
+        `POLLFLEET_${name}`,
+        `"${raw}" is not an integer between ${min} and ${max}`,
+      );
     }
     return n;
   };
@@ -62,10 +69,16 @@ export function resolvePollerConfig(env: Env = process.env, overrides: { migrate
     try {
       parsed = new URL(v);
     } catch {
-      throw new ConfigError(`POLLFLEET_${name}`, `is not a URL (expected ${protocols.map((p) => `${p}//...`).join(' or ')})`);
+      throw new ConfigError(
+        `POLLFLEET_${name}`,
+        `is not a URL (expected ${protocols.map((p) => `${p}//...`).join(' or ')})`,
+      );
     }
     if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(`POLLFLEET_${name}`, `scheme "${parsed.protocol}" is not one of ${protocols.join(', ')}`);
+      throw new ConfigError(
+        `POLLFLEET_${name}`,
+        `scheme "${parsed.protocol}" is not one of ${protocols.join(', ')}`,
+      );
     }
     return v;
   };
@@ -80,18 +93,24 @@ export function resolvePollerConfig(env: Env = process.env, overrides: { migrate
   }
   const logLevel = str('LOG_LEVEL', 'info');
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('POLLFLEET_LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+    throw new ConfigError(
+      'POLLFLEET_LOG_LEVEL',
+      `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`,
+    );
   }
   const podId = str('POD_ID', hostname());
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(podId)) {
     throw new ConfigError('POLLFLEET_POD_ID', 'use 1-128 letters, digits, "_", "." or "-"');
   }
   return {
-    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', ['postgres:', 'postgresql:']) as string,
+    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
+      'postgres:',
+      'postgresql:',
+    ]) as string,
     databaseSchema: schema,
     redisUrl: url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     keyPrefix,
-    resultsStream: str('RESULTS_STREAM', `${keyPrefix}:results`),
+    resultsStream: str('RESULTS_STREAM', ''),
     resultsMaxLen: int('RESULTS_MAXLEN', 100_000, 100),
     podId,
     concurrency: int('CONCURRENCY', 64, 1, 10_000),

@@ -62,7 +62,11 @@ export class PollerHttpServer {
       }
       case '/healthz': {
         const h = this.#source.health();
-        return json(res, h.healthy ? 200 : 503, h.healthy ? { status: 'ok' } : { status: 'unhealthy', reason: h.reason });
+        return json(
+          res,
+          h.healthy ? 200 : 503,
+          h.healthy ? { status: 'ok' } : { status: 'unhealthy', reason: h.reason },
+        );
       }
       case '/readyz': {
         const ready = this.#source.ready();
@@ -72,7 +76,9 @@ export class PollerHttpServer {
       case '/':
         return json(res, 200, this.#source.status());
       default:
-        return json(res, 404, { error: `no such endpoint ${path}; try /status, /metrics, /healthz, /readyz` });
+        return json(res, 404, {
+          error: `no such endpoint ${path}; try /status, /metrics, /healthz, /readyz`,
+        });
     }
   }
 }

@@ -5,14 +5,26 @@ import type { Logger } from 'pino';
  * The one place a logger is created. Secrets are redacted by configuration, not by call sites:
  * any field with one of these names is replaced wherever it appears (two levels deep).
  */
-const SECRET_KEYS = ['password', 'community', 'authKey', 'privKey', 'secret', 'credentials', 'token'];
+const SECRET_KEYS = [
+  'password',
+  'community',
+  'authKey',
+  'privKey',
+  'secret',
+  'credentials',
+  'token',
+];
 
 export function createLogger(level: string, podId: string): Logger {
   return pino({
     level,
     base: { pod: podId },
     redact: {
-      paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)],
+      paths: [
+        ...SECRET_KEYS,
+        ...SECRET_KEYS.map((k) => `*.${k}`),
+        ...SECRET_KEYS.map((k) => `*.*.${k}`),
+      ],
       censor: '[redacted]',
     },
   });

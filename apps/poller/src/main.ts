@@ -1,1 +1,89 @@
-export {};
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@pollfleet/core';
+import { PostgresInventory } from '@pollfleet/inventory-postgres';
+import { resolvePollerConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { Poller } from './poller.js';
+
+const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inventory (default)
+       pollfleet migrate              create or upgrade the inventory schema, then exit
+       pollfleet help
+
+Configuration comes from POLLFLEET_* environment variables; see the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { migrate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0] ?? 'run';
+  if (values.help || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = resolvePollerConfig(process.env, values.migrate ? { migrate: true } : {});
+  const logger = createLogger(config.logLevel, config.podId);
+
+  if (command === 'migrate') {
+    const inventory = new PostgresInventory({
+      connectionString: config.databaseUrl,
+      schema: config.databaseSchema,
+      logger,
+    });
+    try {
+      const applied = await inventory.migrate();
+      logger.info({ applied }, applied.length ? 'migrations applied' : 'schema already up to date');
+    } finally {
+      await inventory.close();
+    }
+    return 0;
+  }
+  if (command !== 'run') {
+    process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+    return 2;
+  }
+
+  const poller = new Poller(config, logger);
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  let stopping: Promise<void> | undefined;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal received');
+    stopping = poller.stop().then(resolveStopped);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await poller.start();
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await poller.stop().catch(() => {});
+    return 1;
+  }
+  await stopped;
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pollfleet: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(
+      `pollfleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { Collector, CollectorDeps, CollectorFactory } from './collector.js';
+import { namespacedSharedState } from './shared-state.js';
 
 const TYPE_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -41,7 +42,11 @@ export class CollectorRegistry {
     if (c) return c;
     const factory = this.#factories.get(type);
     if (!factory) return undefined;
-    c = factory({ ...deps, logger: deps.logger.child({ collector: type }) });
+    c = factory({
+      ...deps,
+      logger: deps.logger.child({ collector: type }),
+      sharedState: namespacedSharedState(deps.sharedState, type),
+    });
     if (c.type !== type) {
       throw new ConfigError('collectorType', `factory for "${type}" built a "${c.type}" collector`);
     }

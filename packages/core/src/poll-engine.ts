@@ -209,6 +209,10 @@ export class PollEngine {
     for (let i = this.#readyHead; i < this.#ready.length; i++) this.#ready[i]!.loop.queued = false;
     this.#ready = [];
     this.#readyHead = 0;
+    // Idle devices are handed over at once; the shorter the drain window, the fewer slots fall
+    // into it (a slot due while its device is being released is lost, not polled twice).
+    const idle = [...this.#loops.values()].filter((l) => !l.busy);
+    await Promise.allSettled(idle.map((l) => l.releaseLease()));
     if (this.#running > 0) {
       const grace = this.#clock.setTimeout(() => this.#shutdown.abort(), graceMs);
       await this.#whenIdle();

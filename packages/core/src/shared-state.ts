@@ -8,3 +8,16 @@ export interface SharedStateStore {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
+
+/** A view of `store` whose keys are prefixed with `namespace:` (one per collector type). */
+export function namespacedSharedState(
+  store: SharedStateStore,
+  namespace: string,
+): SharedStateStore {
+  const k = (key: string): string => `${namespace}:${key}`;
+  return {
+    get: (key) => store.get(k(key)),
+    set: (key, value, ttlMs) => store.set(k(key), value, ttlMs),
+    delete: (key) => store.delete(k(key)),
+  };
+}

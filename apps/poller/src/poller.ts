@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { AddressInfo } from 'node:net';
+import {
+  CollectorRegistry,
+  PollEngine,
+  Reconciler,
+  systemClock,
+  validateDeviceRow,
+} from '@pollfleet/core';
+import type { CollectorDeps } from '@pollfleet/core';
+import { PostgresInventory } from '@pollfleet/inventory-postgres';
+import type { PollerConfig } from './config.js';
+import { loadCollectorPlugins } from './collector-plugins.js';
+import { registerBuiltinCollectors } from './builtin-collectors.js';
+import { PollerHttpServer } from './http-server.js';
+import { openCoordination } from './poller-services.js';
+import type { CoordinationServices } from './poller-services.js';
+
+export type PollerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
+
+const STATUS_DEVICE_LIMIT = 500;
+
+/** The poller process: inventory → reconciler → engine → collectors → bus, plus HTTP. */
+export class Poller {
+  #state: PollerState = 'idle';
+  readonly #config: PollerConfig;
+  readonly #logger: Logger;
+  readonly #registry = new Registry();
+  readonly #collectors = new CollectorRegistry();
+  readonly #coordination: CoordinationServices;
+  readonly #inventory: PostgresInventory;
+  readonly #engine: PollEngine;
+  readonly #reconciler: Reconciler;
+  readonly #http: PollerHttpServer;
+  readonly #collectorDeps: CollectorDeps;
+  readonly #startedAt = Date.now();
+
+  constructor(config: PollerConfig, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
+    collectDefaultMetrics({ register: this.#registry });
+    this.#coordination = openCoordination(config, logger);
+    this.#inventory = new PostgresInventory({
+      connectionString: config.databaseUrl,
+      schema: config.databaseSchema,
+      logger: logger.child({ component: 'inventory' }),
+    });
+    this.#collectorDeps = {
+      logger,
+      clock: systemClock,
+      sharedState: this.#coordination.sharedState,
+    };
+    this.#engine = new PollEngine({
+      podId: config.podId,
+      logger,
+      leases: this.#coordination.leases,
+      breakers: this.#coordination.breakers,
+      bus: this.#coordination.bus,
+      registry: this.#registry,
+      credentials: this.#inventory.credentials,
+      concurrency: config.concurrency,
+      leaseMarginMs: config.leaseMarginMs,
+      watchdogMs: config.watchdogMs,
+      breaker: { failureThreshold: config.breakerFailures },
+    });
+    this.#reconciler = new Reconciler({
+      inventory: this.#inventory,
+      target: this.#engine,
+      validate: (row) =>
+        validateDeviceRow(
+          row,
+          (type) => this.#collectors.get(type, this.#collectorDeps),
+          { minIntervalMs: config.minIntervalMs },
+          () => this.#collectors.types(),
+        ),
+      logger: logger.child({ component: 'reconciler' }),
+      metrics: this.#engine.metrics,
+      refreshMs: config.refreshMs,
+    });
+    this.#http = new PollerHttpServer(
+      this.#registry,
+      {
+        health: () => this.#engine.health(),
+        ready: () => this.#state === 'running',
+        status: () => this.status(),
+      },
+      logger.child({ component: 'http' }),
+    );
+  }
+
+  get state(): PollerState {
+    return this.#state;
+  }
+
+  /** Registers collectors, migrates when asked, serves HTTP, syncs the inventory, starts polling. */
+  async start(): Promise<AddressInfo> {
+    if (this.#state !== 'idle') throw new Error(`cannot start a poller that is ${this.#state}`);
+    this.#state = 'starting';
+    registerBuiltinCollectors(this.#collectors);
+    await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
+      podId: this.#config.podId,
+    });
+    const address = await this.#http.listen(this.#config.httpHost, this.#config.httpPort);
+    if (this.#config.migrate) {
+      const applied = await this.#inventory.migrate();
+      this.#logger.info(
+        { applied },
+        applied.length ? 'inventory migrated' : 'inventory schema up to date',
+      );
+    }
+    await this.#reconciler.start();
+    this.#engine.start();
+    this.#state = 'running';
+    this.#logger.info(
+      {
+        mode: this.#coordination.mode,
+        http: `${address.address}:${address.port}`,
+        devices: this.#engine.deviceCount,
+        collectors: this.#collectors.types(),
+        concurrency: this.#config.concurrency,
+      },
+      'poller running',
+    );
+    return address;
+  }
+
+  /** Stops polling, lets in-flight polls finish within the grace period, releases every lease. */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'draining') return;
+    this.#state = 'draining';
+    this.#logger.info(
+      { graceMs: this.#config.shutdownGraceMs },
+      'stopping: finishing in-flight polls and releasing leases',
+    );
+    await this.#engine.stop(this.#config.shutdownGraceMs);
+    await this.#reconciler.stop();
+    await this.#collectors.close();
+    await this.#coordination.close();
+    await this.#inventory.close();
+    await this.#http.close();
+    this.#state = 'stopped';
+    this.#logger.info('stopped');
+  }
+
+  status(): unknown {
+    const devices = this.#engine.devices();
+    const invalid = this.#reconciler.invalidDevices();
+    return {
+      pod: this.#config.podId,
+      state: this.#state,
+      mode: this.#coordination.mode,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      health: this.#engine.health(),
+      inventory: {
+        degraded: this.#reconciler.degraded,
+        lastSyncAt: this.#reconciler.lastSyncAt
+          ? new Date(this.#reconciler.lastSyncAt).toISOString()
+          : null,
+      },
+      collectors: this.#collectors.types(),
+      summary: {
+        devices: devices.length,
+        leasesHeld: devices.filter((d) => d.leaseHeld).length,
+        breakersOpen: devices.filter((d) => d.leaseHeld && d.breaker.state !== 'closed').length,
+        invalid: invalid.length,
+      },
+      invalidDevices: invalid,
+      devices: devices.slice(0, STATUS_DEVICE_LIMIT).map((d) => ({
+        id: d.id,
+        name: d.name,
+        collector: d.collectorType,
+        target: `${d.host}:${d.port}`,
+        leaseHeld: d.leaseHeld,
+        fence: d.fence ?? null,
+        breaker: d.breaker.state,
+        parked: d.breaker.parked,
+        lastError: d.breaker.lastError ?? null,
+        nextPollAt: new Date(d.nextSlot).toISOString(),
+        lastPoll: d.lastPoll ?? null,
+      })),
+      devicesTruncated: devices.length > STATUS_DEVICE_LIMIT,
+    };
+  }
+}

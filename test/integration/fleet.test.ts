@@ -1,0 +1,243 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PostgresInventory } from '@pollfleet/inventory-postgres';
+import { ProbeRecorder } from '@pollfleet/testing';
+import { PollerProcess } from './poller-process.js';
+
+const DB_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const INTERVAL = 1000;
+const TIMEOUT = 500;
+const MARGIN = 3000;
+const TTL = INTERVAL + TIMEOUT + MARGIN;
+const DEVICES = 300;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns true; the deadline only bounds a hung test, it is not asserted. */
+async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_000 }, () => {
+  const id = randomBytes(4).toString('hex');
+  const schema = `it_fleet_${id}`;
+  const recorder = new ProbeRecorder();
+  const db = new pg.Client({ connectionString: DB_URL });
+  const pods: PollerProcess[] = [];
+  let port = 0;
+
+  const env = (pod: string): Record<string, string> => ({
+    POLLFLEET_DATABASE_URL: DB_URL,
+    POLLFLEET_DATABASE_SCHEMA: schema,
+    POLLFLEET_REDIS_URL: REDIS_URL,
+    POLLFLEET_KEY_PREFIX: `it-${id}`,
+    POLLFLEET_POD_ID: pod,
+    POLLFLEET_HTTP_HOST: '127.0.0.1',
+    POLLFLEET_HTTP_PORT: '0',
+    POLLFLEET_COLLECTOR_MODULES: '@pollfleet/testing/probe-collector',
+    POLLFLEET_MIN_INTERVAL_MS: '100',
+    POLLFLEET_LEASE_MARGIN_MS: String(MARGIN),
+    POLLFLEET_REFRESH_MS: '5000',
+    POLLFLEET_CONCURRENCY: '128',
+    POLLFLEET_LOG_LEVEL: 'info',
+  });
+  const start = (pod: string): PollerProcess => {
+    const p = new PollerProcess(env(pod));
+    pods.push(p);
+    return p;
+  };
+  const insert = async (names: string[]): Promise<string[]> => {
+    const r = await db.query<{ id: string }>(
+      `insert into ${schema}.devices (name, collector_type, host, port, interval_ms, timeout_ms)
+       select n, 'probe', '127.0.0.1', $2, $3, $4 from unnest($1::text[]) as n returning id::text`,
+      [names, port, INTERVAL, TIMEOUT],
+    );
+    return r.rows.map((x) => x.id);
+  };
+  /** Every (device, slot) polled at most once, and no device polled by two pods at once. */
+  const assertNoDoublePolls = (): void => {
+    assert.deepEqual(recorder.overlaps, [], 'two pollers polled one device at the same time');
+    const seen = new Set<string>();
+    const dups: string[] = [];
+    for (const p of recorder.polls) {
+      const k = `${p.deviceId}@${p.scheduledFor}`;
+      if (seen.has(k)) dups.push(k);
+      seen.add(k);
+    }
+    assert.deepEqual(dups, [], 'a slot was polled twice');
+  };
+
+  before(async () => {
+    port = await recorder.listen();
+    await db.connect();
+    await db.query(`create schema ${schema}`);
+    const inv = new PostgresInventory({ connectionString: DB_URL, schema });
+    await inv.migrate();
+    await inv.close();
+  });
+
+  after(async () => {
+    for (const p of pods) p.kill('SIGKILL');
+    await Promise.all(pods.map((p) => p.exited));
+    await db.query(`drop schema ${schema} cascade`);
+    await db.end();
+    await recorder.close();
+  });
+
+  let ids: string[] = [];
+
+  it('polls every device once per interval, split between the pods, never twice', async () => {
+    ids = await insert(Array.from({ length: DEVICES }, (_, i) => `dev-${i}`));
+    const a = start('pod-a');
+    const b = start('pod-b');
+    await Promise.all([a.running(), b.running()]);
+    await sleep(2 * INTERVAL); // both are polling
+    const from = Date.now();
+    await sleep(5 * INTERVAL);
+    const to = Date.now();
+    const window = recorder.polls.filter((p) => p.at >= from && p.at < to);
+    for (const id of ids) {
+      const n = window.filter((p) => p.deviceId === id).length;
+      assert.ok(n >= 4 && n <= 6, `device ${id} was polled ${n} times in 5 intervals`);
+    }
+    const pods = new Set(window.map((p) => p.pod));
+    assert.deepEqual([...pods].sort(), ['pod-a', 'pod-b'], 'work is spread over both pods');
+    assertNoDoublePolls();
+  });
+
+  it('starts polling inserted rows and stops deleted ones within seconds', async () => {
+    const added = await insert(['new-1', 'new-2', 'new-3']);
+    const t0 = Date.now();
+    await eventually(
+      () => added.every((id) => recorder.pollsOf(id).length > 0),
+      10_000,
+      'new devices polled',
+    );
+    const startedIn = Date.now() - t0;
+    assert.ok(startedIn < INTERVAL + 2000, `new devices polled after ${startedIn} ms`);
+    const removed = ids.slice(0, 5);
+    await db.query(`delete from ${schema}.devices where id = any($1::bigint[])`, [removed]);
+    await sleep(1500);
+    const count = () => recorder.polls.filter((p) => removed.includes(p.deviceId)).length;
+    const settled = count();
+    await sleep(3 * INTERVAL);
+    assert.equal(count(), settled, 'deleted devices are no longer polled');
+    ids = ids.slice(5).concat(added);
+  });
+
+  it('kill -9 of one pod: the other polls its devices within the lease TTL', async () => {
+    const [a, b] = pods as [PollerProcess, PollerProcess];
+    const ofA = new Set(
+      recorder.polls
+        .filter((p) => p.pod === 'pod-a' && p.at > Date.now() - 2 * INTERVAL)
+        .map((p) => p.deviceId),
+    );
+    assert.ok(ofA.size > 20, 'pod-a had devices');
+    a.kill('SIGKILL');
+    const killedAt = Date.now();
+    await a.exited;
+    await eventually(
+      () =>
+        [...ofA].every((id) =>
+          recorder.polls.some((p) => p.deviceId === id && p.pod === 'pod-b' && p.at > killedAt),
+        ),
+      TTL + 5000,
+      'pod-b takes over',
+    );
+    const worst = Math.max(
+      ...[...ofA].map(
+        (id) =>
+          recorder.polls.find((p) => p.deviceId === id && p.pod === 'pod-b' && p.at > killedAt)!
+            .at - killedAt,
+      ),
+    );
+    // The lease expires at most TTL after the kill; the survivor polls at that expiry. The
+    // slack of one interval absorbs event-loop delay when the suite loads both cores.
+    assert.ok(worst <= TTL + INTERVAL, `takeover took ${worst} ms; lease TTL is ${TTL} ms`);
+    assertNoDoublePolls();
+    void b;
+  });
+
+  it('SIGTERM hands devices over at their next slot, without waiting for the TTL, and exits 0', async () => {
+    const b = pods[1]!;
+    const c = start('pod-c');
+    await c.running();
+    await sleep(2 * INTERVAL);
+    const ofB = new Set(
+      recorder.polls
+        .filter((p) => p.pod === 'pod-b' && p.at > Date.now() - INTERVAL)
+        .map((p) => p.deviceId),
+    );
+    b.kill('SIGTERM');
+    const termAt = Date.now();
+    const exit = await b.exited;
+    assert.equal(exit.code, 0, `pod-b exit ${JSON.stringify(exit)}: ${b.stderr}`);
+    await eventually(
+      () =>
+        [...ofB].every((id) =>
+          recorder.polls.some((p) => p.deviceId === id && p.pod === 'pod-c' && p.at > termAt),
+        ),
+      TTL,
+      'pod-c takes over',
+    );
+    const worst = Math.max(
+      ...[...ofB].map(
+        (id) =>
+          recorder.polls.find((p) => p.deviceId === id && p.pod === 'pod-c' && p.at > termAt)!.at -
+          termAt,
+      ),
+    );
+    assert.ok(worst < INTERVAL + 1000, `handoff took ${worst} ms (TTL ${TTL} ms)`);
+    // At most the one slot that fell due while pod-b was releasing is lost; most lose none.
+    let skipped = 0;
+    for (const id of ofB) {
+      const slots = recorder
+        .pollsOf(id)
+        .filter((p) => p.at > termAt - 3 * INTERVAL)
+        .map((p) => p.scheduledFor);
+      for (let i = 1; i < slots.length; i++) {
+        const gap = slots[i]! - slots[i - 1]!;
+        assert.ok(gap <= 2 * INTERVAL, `device ${id}: ${gap} ms between polls`);
+        if (gap > INTERVAL) skipped++;
+      }
+    }
+    assert.ok(
+      skipped <= ofB.size / 10,
+      `${skipped} of ${ofB.size} devices lost a slot in the handoff`,
+    );
+    assertNoDoublePolls();
+  });
+
+  it('backs a failing device off exponentially and recovers', async () => {
+    const [victim] = await insert(['flaky']);
+    await eventually(() => recorder.pollsOf(victim!).length > 0, 10_000, 'flaky polled');
+    recorder.behave(victim!, { fail: 'transient', holdMs: 5 });
+    const failFrom = Date.now();
+    await sleep(16 * INTERVAL);
+    const failing = recorder.pollsOf(victim!).filter((p) => p.at >= failFrom);
+    // Healthy: 16 polls. With 3 failures then backoffs of ~1, 2, 4, 8 s: about 6.
+    assert.ok(failing.length >= 4 && failing.length <= 8, `${failing.length} polls while failing`);
+    const gaps = failing.slice(1).map((p, i) => p.scheduledFor - failing[i]!.scheduledFor);
+    assert.ok(gaps.at(-1)! >= 4 * INTERVAL, `backoff grew: gaps ${gaps.join(',')}`);
+    recorder.behave(victim!, undefined);
+    const healedAt = Date.now();
+    await eventually(
+      () => recorder.pollsOf(victim!).filter((p) => p.at > healedAt).length >= 3,
+      20_000,
+      'recovery',
+    );
+    const after = recorder.pollsOf(victim!).filter((p) => p.at > healedAt);
+    assert.equal(
+      after.at(-1)!.scheduledFor - after.at(-2)!.scheduledFor,
+      INTERVAL,
+      'back to one poll per interval',
+    );
+  });
+});
