@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BreakerOptions } from './breaker.js';
@@ -119,6 +120,8 @@ export class PollEngine {
       pollsInFlight: () => this.#running,
       queueDepth: () => this.#ready.length - this.#readyHead,
     });
+    // Every in-flight poll listens for shutdown; concurrency bounds how many do.
+    setMaxListeners(0, this.#shutdown.signal);
     this.#loopDeps = {
       clock: this.#clock,
       logger: options.logger,
