@@ -29,7 +29,7 @@ const send = redis.sendCommand.bind(redis);
 redis.sendCommand = ((...args: Parameters<typeof send>) => {
   sent++;
   return send(...args);
-}) as typeof redis.sendCommand;
+});
 const admin = new Redis('redis://127.0.0.1:6379');
 const keys = new FleetKeys(prefix);
 const registry = new Registry();
@@ -52,7 +52,7 @@ async function commandCount(): Promise<number> {
 
 async function lagBuckets(reg: Registry): Promise<{ le: string; count: number }[]> {
   const m = await reg.getSingleMetric('pollfleet_schedule_lag_seconds')!.get();
-  return m.values
+  return (m.values as { value: number; labels: Record<string, string | number>; metricName?: string }[])
     .filter((v) => v.metricName === 'pollfleet_schedule_lag_seconds_bucket')
     .map((v) => ({ le: String(v.labels.le), count: v.value }));
 }

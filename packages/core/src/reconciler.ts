@@ -98,7 +98,11 @@ export class Reconciler {
     try {
       this.#watch = await this.#o.inventory.watch(
         (change) => this.#request(change),
-        (err) => this.#o.logger.warn({ err }, 'inventory change feed interrupted; retrying'),
+        (err) => {
+          this.#o.logger.warn({ err }, 'inventory change feed interrupted; retrying');
+          // A lost feed usually means the database is gone: find out now, not at the next refresh.
+          if (!this.#degraded) this.#request('all');
+        },
       );
     } catch (err) {
       this.#o.logger.warn(

@@ -66,5 +66,12 @@ export function openDatabase<DB = InventoryDatabase>(settings: PoolSettings): Ky
   pool.on('error', (err) => {
     settings.logger.warn({ err }, 'idle inventory connection lost');
   });
+  // A checked-out client whose connection dies between queries emits 'error' on the client,
+  // where neither pg-pool's idle listener nor kysely listens: that crashed the poller when the
+  // database went away (test/integration/inventory-outage.test.ts). The failed query still
+  // rejects; this listener only keeps the event from being fatal.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => settings.logger.debug({ err }, 'inventory connection lost'));
+  });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -8,3 +8,4 @@ export * from './memory-inventory.js';
 export * from './memory-credentials.js';
 export * from './scripted-collector.js';
 export * from './probe-recorder.js';
+export * from './tcp-proxy.js';
