@@ -57,6 +57,13 @@ export class ResultsReader {
     for (const field of ['stream', 'group', 'consumer'] as const) {
       if (o[field].length === 0) throw new ConfigError(`reader.${field}`, 'must be non-empty');
     }
+    const timeout = redis.options.commandTimeout;
+    if (o.blockMs > 0 && timeout !== undefined && timeout <= o.blockMs) {
+      throw new ConfigError(
+        'reader.blockMs',
+        `must be below the client's commandTimeout (${timeout} ms), or the read times out`,
+      );
+    }
     this.#redis = redis;
     this.#o = o;
   }

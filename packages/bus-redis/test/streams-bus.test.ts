@@ -112,6 +112,31 @@ describe('RedisStreamsBus', () => {
     await redis.unlink(stream);
   });
 
+  it('blocks for new results up to blockMs, below the client command timeout', async () => {
+    const stream = keys.results() + ':block';
+    const opts = { stream, group: 'g', consumer: 'c', blockMs: 200 };
+    assert.throws(() => new ResultsReader(redis, { ...opts, blockMs: 5000 }), {
+      code: 'CONFIG_INVALID',
+    });
+    const reader = new ResultsReader(redis, opts);
+    const started = Date.now();
+    assert.equal((await reader.read()).length, 0);
+    assert.ok(Date.now() - started >= 150, 'waited for entries');
+    const bus = new RedisStreamsBus(redis, { stream });
+    // A blocking read holds its connection: the reader gets its own client.
+    const own = redis.duplicate();
+    try {
+      const [, got] = await Promise.all([
+        new Promise((r) => setTimeout(r, 50)).then(() => bus.publish(result(7))),
+        new ResultsReader(own, opts).read(),
+      ]);
+      assert.equal(got.length, 1);
+    } finally {
+      own.disconnect();
+    }
+    await redis.unlink(stream);
+  });
+
   it('rejects (never throws) when a result cannot be published', async () => {
     const dead = new Redis('redis://127.0.0.1:6379', {
       lazyConnect: true,
