@@ -9,7 +9,7 @@ import { ConfigError } from '@pollfleet/core';
  * | key                                  | type   | written by                     | expiry            |
  * |--------------------------------------|--------|--------------------------------|-------------------|
  * | `<prefix>:dev:{<id>}:lease`          | hash   | lease scripts (`token`,`fence`)| lease TTL         |
- * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (counter)      | `fenceTtlMs`      |
+ * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (last fence)   | `fenceTtlMs`      |
  * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
  * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
  * | `<prefix>:results`                   | stream | RedisStreamsBus (bus-redis)    | MAXLEN ~          |
@@ -30,7 +30,7 @@ export class FleetKeys {
     return `${this.device(deviceId)}:lease`;
   }
 
-  /** Counter whose last value is the newest fence handed out for the device. */
+  /** The newest fence handed out for the device (string integer). */
   fence(deviceId: string): string {
     return `${this.device(deviceId)}:fence`;
   }

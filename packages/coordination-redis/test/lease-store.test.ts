@@ -95,6 +95,14 @@ describe('RedisLeaseStore', () => {
     assert.ok(c.fence > b.fence, `${c.fence} > ${b.fence}`);
   });
 
+  it('keeps fences increasing when the last fence was rolled back (failover lost writes)', async () => {
+    const a = await held('rollback', 'pod-a');
+    await store.release(a);
+    await redis.set(keys.fence('rollback'), '5');
+    const b = await held('rollback', 'pod-b');
+    assert.ok(b.fence > a.fence, `${b.fence} > ${a.fence}`);
+  });
+
   it('puts an expiry on the fence counter so deleted devices do not leave state forever', async () => {
     const short = new RedisLeaseStore(redis, { keys, fenceTtlMs: 10_000 });
     await short.acquire('bounded', 'pod-a', 1000);
