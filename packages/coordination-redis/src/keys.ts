@@ -12,6 +12,7 @@ import { ConfigError } from '@pollfleet/core';
  * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (last fence)   | `fenceTtlMs`      |
  * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
  * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
+ * | `<prefix>:members`                  | zset   | RedisMembership (pod → expiry) | membership TTL    |
  * | `<prefix>:results`                   | stream | RedisStreamsBus (bus-redis)    | MAXLEN ~          |
  */
 export class FleetKeys {
@@ -43,6 +44,11 @@ export class FleetKeys {
   /** One shared-state entry. */
   sharedState(namespace: string, key: string): string {
     return `${this.prefix}:state:${namespace}:${key}`;
+  }
+
+  /** Sorted set of live pods, scored by the epoch ms their membership expires. */
+  members(): string {
+    return `${this.prefix}:members`;
   }
 
   /** The results stream (Redis Streams). */

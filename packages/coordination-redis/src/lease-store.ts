@@ -3,8 +3,8 @@ import { ConfigError } from '@pollfleet/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { wrapRedis } from './errors.js';
 import { FleetKeys } from './keys.js';
-import { defineLeaseCommands } from './scripts.js';
-import type { LeaseCommands } from './scripts.js';
+import { defineFleetCommands } from './scripts.js';
+import type { FleetCommands } from './scripts.js';
 
 export interface RedisLeaseStoreOptions {
   /**
@@ -54,12 +54,12 @@ function checkTtl(ttlMs: number): void {
  * (see `recommendedRedisOptions`) so calls reject instead of waiting for a dead server.
  */
 export class RedisLeaseStore implements LeaseStore {
-  readonly #redis: Redis & LeaseCommands;
+  readonly #redis: Redis & FleetCommands;
   readonly #options: ResolvedRedisLeaseStoreOptions;
 
   constructor(redis: Redis, options: RedisLeaseStoreOptions = {}) {
     this.#options = resolveRedisLeaseStoreOptions(options);
-    this.#redis = defineLeaseCommands(redis);
+    this.#redis = defineFleetCommands(redis);
   }
 
   async acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome> {
