@@ -77,10 +77,10 @@ describe('RedisLeaseStore', () => {
   });
 
   it('lets another pod take over after expiry, with a higher fence', async () => {
-    const a = await held('expire', 'pod-a', 60);
+    const a = await held('expire', 'pod-a', 300);
     const early = await store.acquire('expire', 'pod-b', 5000);
     assert.equal(early.acquired, false);
-    await sleep(100);
+    await sleep(350);
     const b = await held('expire', 'pod-b');
     assert.ok(b.fence > a.fence);
     assert.equal(await store.extend(a, 5000), false, 'the old owner has lost the lease');
