@@ -80,6 +80,24 @@ describe('RedisStreamsBus', () => {
     await redis.unlink(bus.stream);
   });
 
+  it('lets another consumer claim the unacknowledged entries of a dead one', async () => {
+    const bus = new RedisStreamsBus(redis, { stream: keys.results() + ':claim' });
+    await Promise.all([1, 2, 3].map((i) => bus.publish(result(i))));
+    const opts = { stream: bus.stream, group: 'g' };
+    const dead = new ResultsReader(redis, { ...opts, consumer: 'dead' });
+    assert.equal((await dead.read()).length, 3);
+    const heir = new ResultsReader(redis, { ...opts, consumer: 'heir' });
+    assert.equal((await heir.claim(60_000)).length, 0, 'not idle long enough');
+    const claimed = await heir.claim(0);
+    assert.deepEqual(
+      claimed.map((e) => e.ok && e.result.fence),
+      [1001, 1002, 1003],
+    );
+    assert.equal(await heir.ack(claimed.map((e) => e.id)), 3);
+    assert.equal((await dead.read({ pending: true })).length, 0);
+    await redis.unlink(bus.stream);
+  });
+
   it('trims the stream to about maxLen', async () => {
     const bus = new RedisStreamsBus(redis, { stream: keys.results() + ':trim', maxLen: 100 });
     for (let i = 0; i < 1000; i += 100) {
