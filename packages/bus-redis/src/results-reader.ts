@@ -39,7 +39,8 @@ type ReadReply = [stream: string, entries: [id: string, fields: string[]][]][] |
 /**
  * Consumer-group reader for downstream users and tests (XREADGROUP / XACK). Entries stay
  * pending in the group until acknowledged with `ack`, so a consumer that crashes mid-batch
- * can re-read its own pending entries with `read({ pending: true })`.
+ * can re-read its own pending entries with `read({ pending: true })`, and another consumer can
+take over a dead one's with `claim(minIdleMs)`.
  */
 export class ResultsReader {
   readonly #redis: Redis;
@@ -56,6 +57,13 @@ export class ResultsReader {
     }
     for (const field of ['stream', 'group', 'consumer'] as const) {
       if (o[field].length === 0) throw new ConfigError(`reader.${field}`, 'must be non-empty');
+    }
+    const timeout = redis.options.commandTimeout;
+    if (o.blockMs > 0 && timeout !== undefined && timeout <= o.blockMs) {
+      throw new ConfigError(
+        'reader.blockMs',
+        `must be below the client's commandTimeout (${timeout} ms), or the read times out`,
+      );
     }
     this.#redis = redis;
     this.#o = o;
@@ -99,6 +107,33 @@ export class ResultsReader {
     }
     const entries = reply?.[0]?.[1] ?? [];
     return entries.map(([id, fields]) => decodeEntry(id, fields));
+  }
+
+  /**
+   * Takes over entries another consumer of the group received but has not acknowledged for
+   * `minIdleMs` (it crashed), up to `count` per call, oldest first (XAUTOCLAIM). They become
+   * this consumer's pending entries: process, then `ack`.
+   */
+  async claim(minIdleMs: number): Promise<StreamedResult[]> {
+    await this.#ensureGroup();
+    const { stream, group, consumer, count } = this.#o;
+    let reply: unknown[];
+    try {
+      reply = await this.#redis.xautoclaim(
+        stream,
+        group,
+        consumer,
+        minIdleMs,
+        '0-0',
+        'COUNT',
+        count,
+      );
+    } catch (err) {
+      throw new BusReadError(`XAUTOCLAIM ${stream} ${group}: ${String(err)}`, err);
+    }
+    // [next start id, [[id, fields] | null …], deleted ids]; trimmed entries come back as null.
+    const entries = (reply[1] ?? []) as ([string, string[]] | null)[];
+    return entries.flatMap((e) => (e === null ? [] : [decodeEntry(e[0], e[1])]));
   }
 
   /** Acknowledges entries; resolves to how many were pending. */

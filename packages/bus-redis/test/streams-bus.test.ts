@@ -80,6 +80,24 @@ describe('RedisStreamsBus', () => {
     await redis.unlink(bus.stream);
   });
 
+  it('lets another consumer claim the unacknowledged entries of a dead one', async () => {
+    const bus = new RedisStreamsBus(redis, { stream: keys.results() + ':claim' });
+    await Promise.all([1, 2, 3].map((i) => bus.publish(result(i))));
+    const opts = { stream: bus.stream, group: 'g' };
+    const dead = new ResultsReader(redis, { ...opts, consumer: 'dead' });
+    assert.equal((await dead.read()).length, 3);
+    const heir = new ResultsReader(redis, { ...opts, consumer: 'heir' });
+    assert.equal((await heir.claim(60_000)).length, 0, 'not idle long enough');
+    const claimed = await heir.claim(0);
+    assert.deepEqual(
+      claimed.map((e) => e.ok && e.result.fence),
+      [1001, 1002, 1003],
+    );
+    assert.equal(await heir.ack(claimed.map((e) => e.id)), 3);
+    assert.equal((await dead.read({ pending: true })).length, 0);
+    await redis.unlink(bus.stream);
+  });
+
   it('trims the stream to about maxLen', async () => {
     const bus = new RedisStreamsBus(redis, { stream: keys.results() + ':trim', maxLen: 100 });
     for (let i = 0; i < 1000; i += 100) {
@@ -109,6 +127,31 @@ describe('RedisStreamsBus', () => {
       got.map((e) => (e.ok ? e.result.fence : e.error.code)),
       [1002, 'BUS_DECODE_FAILED', 'BUS_DECODE_FAILED'],
     );
+    await redis.unlink(stream);
+  });
+
+  it('blocks for new results up to blockMs, below the client command timeout', async () => {
+    const stream = keys.results() + ':block';
+    const opts = { stream, group: 'g', consumer: 'c', blockMs: 200 };
+    assert.throws(() => new ResultsReader(redis, { ...opts, blockMs: 5000 }), {
+      code: 'CONFIG_INVALID',
+    });
+    const reader = new ResultsReader(redis, opts);
+    const started = Date.now();
+    assert.equal((await reader.read()).length, 0);
+    assert.ok(Date.now() - started >= 150, 'waited for entries');
+    const bus = new RedisStreamsBus(redis, { stream });
+    // A blocking read holds its connection: the reader gets its own client.
+    const own = redis.duplicate();
+    try {
+      const [, got] = await Promise.all([
+        new Promise((r) => setTimeout(r, 50)).then(() => bus.publish(result(7))),
+        new ResultsReader(own, opts).read(),
+      ]);
+      assert.equal(got.length, 1);
+    } finally {
+      own.disconnect();
+    }
     await redis.unlink(stream);
   });
 

@@ -3,20 +3,22 @@
 
   Input:
     KEYS[1] lease key  (hash: token, fence)
-    KEYS[2] fence key  (counter)
+    KEYS[2] fence key  (string: last fence handed out for the device)
 
     ARGV[1] owner token
     ARGV[2] lease ttl, ms
-    ARGV[3] fence counter ttl, ms (bounds state of deleted devices)
+    ARGV[3] fence key ttl, ms (bounds the state of deleted devices)
 
   Output:
     {1, fence}         acquired; also when the lease is already held by ARGV[1] (its TTL is
                        renewed and its existing fence returned: idempotent re-acquire)
     {0, remainingMs}   held by another token; remainingMs is its PTTL (-1 if it has none)
 
-  The fence counter is seeded from the server clock in microseconds whenever INCR finds it
-  missing (first use, expiry, or a restart without persistence), so fences keep increasing
-  across a data loss as long as the Redis clock does not go back.
+  A new fence is max(last fence + 1, server clock in microseconds). The counter alone makes
+  fences increase while Redis keeps its data; the clock keeps them increasing when the counter
+  is lost (restart without persistence, expiry, eviction) or rolled back (failover to a replica
+  that missed the last writes), provided the Redis clock does not step back. About 1.7e15 today,
+  exact in a double until the 2250s.
 ]]
 local leaseKey = KEYS[1]
 local fenceKey = KEYS[2]
@@ -32,16 +34,14 @@ if holder then
   return {0, redis.call('PTTL', leaseKey)}
 end
 
-local fence = redis.call('INCR', fenceKey)
-if fence == 1 then
-  local t = redis.call('TIME')
-  local seeded = t[1] .. string.format('%06d', tonumber(t[2]))
-  redis.call('SET', fenceKey, seeded)
-  fence = tonumber(seeded)
-end
-redis.call('PEXPIRE', fenceKey, ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', fenceKey) or '0') or 0
+local fence = math.max(last + 1, now)
+-- %d, not tostring: tostring keeps 14 significant digits and would round the fence.
+local encoded = string.format('%d', fence)
 
--- %d, not tostring: tostring prints 14 significant digits and would round the fence.
-redis.call('HSET', leaseKey, 'token', token, 'fence', string.format('%d', fence))
+redis.call('SET', fenceKey, encoded, 'PX', ARGV[3])
+redis.call('HSET', leaseKey, 'token', token, 'fence', encoded)
 redis.call('PEXPIRE', leaseKey, ttl)
 return {1, fence}

@@ -1,5 +1,5 @@
 --[[
-  Free a lease, only for its owner. The fence counter is kept, so the next owner gets a
+  Free a lease, only for its owner. The last-fence key is kept, so the next owner gets a
   higher fence.
 
   Input:

@@ -14,3 +14,10 @@ export {
 } from './breaker-store.js';
 export { RedisSharedState, type RedisSharedStateOptions } from './shared-state.js';
 export { recommendedRedisOptions } from './redis-options.js';
+export {
+  RedisMembership,
+  resolveRedisMembershipOptions,
+  type RedisMembershipOptions,
+  type ResolvedRedisMembershipOptions,
+} from './membership.js';
+export { RendezvousOwnership, type MembershipView } from './rendezvous-ownership.js';

@@ -9,9 +9,10 @@ import { ConfigError } from '@pollfleet/core';
  * | key                                  | type   | written by                     | expiry            |
  * |--------------------------------------|--------|--------------------------------|-------------------|
  * | `<prefix>:dev:{<id>}:lease`          | hash   | lease scripts (`token`,`fence`)| lease TTL         |
- * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (counter)      | `fenceTtlMs`      |
+ * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (last fence)   | `fenceTtlMs`      |
  * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
  * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
+ * | `<prefix>:members`                  | zset   | RedisMembership (pod → expiry) | membership TTL    |
  * | `<prefix>:results`                   | stream | RedisStreamsBus (bus-redis)    | MAXLEN ~          |
  */
 export class FleetKeys {
@@ -30,7 +31,7 @@ export class FleetKeys {
     return `${this.device(deviceId)}:lease`;
   }
 
-  /** Counter whose last value is the newest fence handed out for the device. */
+  /** The newest fence handed out for the device (string integer). */
   fence(deviceId: string): string {
     return `${this.device(deviceId)}:fence`;
   }
@@ -43,6 +44,11 @@ export class FleetKeys {
   /** One shared-state entry. */
   sharedState(namespace: string, key: string): string {
     return `${this.prefix}:state:${namespace}:${key}`;
+  }
+
+  /** Sorted set of live pods, scored by the epoch ms their membership expires. */
+  members(): string {
+    return `${this.prefix}:members`;
   }
 
   /** The results stream (Redis Streams). */

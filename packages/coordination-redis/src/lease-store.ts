@@ -3,8 +3,8 @@ import { ConfigError } from '@pollfleet/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { wrapRedis } from './errors.js';
 import { FleetKeys } from './keys.js';
-import { defineLeaseCommands } from './scripts.js';
-import type { LeaseCommands } from './scripts.js';
+import { defineFleetCommands } from './scripts.js';
+import type { FleetCommands } from './scripts.js';
 
 export interface RedisLeaseStoreOptions {
   /**
@@ -13,9 +13,9 @@ export interface RedisLeaseStoreOptions {
    */
   keys?: FleetKeys;
   /**
-   * How long a device's fence counter outlives its last acquire. Bounds the state a deleted
-   * device leaves behind; when it expires the counter is re-seeded from the Redis clock, so
-   * fences still increase.
+   * How long a device's last-fence key outlives its last acquire. Bounds the state a deleted
+   * device leaves behind; once it expired, the next fence comes from the Redis clock alone and
+   * still exceeds every earlier one.
    * @defaultValue 30 days
    */
   fenceTtlMs?: number;
@@ -46,20 +46,20 @@ function checkTtl(ttlMs: number): void {
 
 /**
  * {@link LeaseStore} on Redis. A lease is the hash `{token, fence}` under
- * `FleetKeys.lease(id)` with a PX expiry; the fence comes from the counter `FleetKeys.fence(id)`,
- * seeded from the Redis clock (µs) whenever it is missing, so it increases across owners and
- * across a Redis restart that lost the data. See `lua/*.lua` for the exact semantics.
+ * `FleetKeys.lease(id)` with a PX expiry; a new fence is max(last fence + 1, Redis clock in µs),
+ * the last one kept under `FleetKeys.fence(id)`, so it increases across owners, across a Redis
+ * restart that lost the data and across a failover that lost the last writes. See `lua/*.lua` for the exact semantics.
  *
  * The client is the caller's; give it `commandTimeout` and a small `maxRetriesPerRequest`
  * (see `recommendedRedisOptions`) so calls reject instead of waiting for a dead server.
  */
 export class RedisLeaseStore implements LeaseStore {
-  readonly #redis: Redis & LeaseCommands;
+  readonly #redis: Redis & FleetCommands;
   readonly #options: ResolvedRedisLeaseStoreOptions;
 
   constructor(redis: Redis, options: RedisLeaseStoreOptions = {}) {
     this.#options = resolveRedisLeaseStoreOptions(options);
-    this.#redis = defineLeaseCommands(redis);
+    this.#redis = defineFleetCommands(redis);
   }
 
   async acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome> {

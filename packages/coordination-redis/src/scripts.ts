@@ -9,6 +9,7 @@ const SCRIPTS = {
   pollfleetLeaseAcquire: 'acquire-2.lua',
   pollfleetLeaseExtend: 'extend-1.lua',
   pollfleetLeaseRelease: 'release-1.lua',
+  pollfleetHeartbeat: 'heartbeat-1.lua',
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -28,8 +29,8 @@ function loadSources(): Map<ScriptName, { lua: string; numberOfKeys: number }> {
   return loaded;
 }
 
-/** The custom commands `defineLeaseCommands` adds to a client (EVALSHA, EVAL on NOSCRIPT). */
-export interface LeaseCommands {
+/** The custom commands `defineFleetCommands` adds to a client (EVALSHA, EVAL on NOSCRIPT). */
+export interface FleetCommands {
   pollfleetLeaseAcquire(
     leaseKey: string,
     fenceKey: string,
@@ -44,18 +45,19 @@ export interface LeaseCommands {
     ttlMs: number,
   ): Promise<number>;
   pollfleetLeaseRelease(leaseKey: string, token: string, fence: string): Promise<number>;
+  pollfleetHeartbeat(membersKey: string, podId: string, ttlMs: number): Promise<string[]>;
 }
 
 const defined = new WeakSet<object>();
 
 /**
- * Adds the lease scripts to `redis` (and to its pipelines) as custom commands. Idempotent per
+ * Adds the fleet scripts to `redis` (and to its pipelines) as custom commands. Idempotent per
  * client. ioredis sends EVALSHA and falls back to EVAL when the server lost its script cache.
  */
-export function defineLeaseCommands(redis: Redis): Redis & LeaseCommands {
+export function defineFleetCommands(redis: Redis): Redis & FleetCommands {
   if (!defined.has(redis)) {
     for (const [name, def] of loadSources()) redis.defineCommand(name, def);
     defined.add(redis);
   }
-  return redis as Redis & LeaseCommands;
+  return redis as Redis & FleetCommands;
 }

@@ -91,9 +91,9 @@ describe('RedisSharedState', () => {
 
   it('expires entries after their ttl', async () => {
     const s = new RedisSharedState(redis, { namespace: 'ttl', keys });
-    await s.set('k', 'v', 50);
+    await s.set('k', 'v', 300);
     assert.equal(await s.get('k'), 'v');
-    await sleep(80);
+    await sleep(350);
     assert.equal(await s.get('k'), undefined);
     await assert.rejects(s.set('k', 'v', -1), { code: 'CONFIG_INVALID' });
   });

@@ -77,10 +77,10 @@ describe('RedisLeaseStore', () => {
   });
 
   it('lets another pod take over after expiry, with a higher fence', async () => {
-    const a = await held('expire', 'pod-a', 60);
+    const a = await held('expire', 'pod-a', 300);
     const early = await store.acquire('expire', 'pod-b', 5000);
     assert.equal(early.acquired, false);
-    await sleep(100);
+    await sleep(350);
     const b = await held('expire', 'pod-b');
     assert.ok(b.fence > a.fence);
     assert.equal(await store.extend(a, 5000), false, 'the old owner has lost the lease');
@@ -93,6 +93,14 @@ describe('RedisLeaseStore', () => {
     await redis.del(keys.lease('flush'), keys.fence('flush'));
     const c = await held('flush', 'pod-c');
     assert.ok(c.fence > b.fence, `${c.fence} > ${b.fence}`);
+  });
+
+  it('keeps fences increasing when the last fence was rolled back (failover lost writes)', async () => {
+    const a = await held('rollback', 'pod-a');
+    await store.release(a);
+    await redis.set(keys.fence('rollback'), '5');
+    const b = await held('rollback', 'pod-b');
+    assert.ok(b.fence > a.fence, `${b.fence} > ${a.fence}`);
   });
 
   it('puts an expiry on the fence counter so deleted devices do not leave state forever', async () => {
