@@ -84,6 +84,15 @@ describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_
   });
 
   after(async () => {
+    if (process.env.DEBUG_FLEET) {
+      for (const p of pods) {
+        const counts = new Map<string, number>();
+        for (const l of p.lines) if ((l.level as number) >= 40) counts.set(String(l.msg), (counts.get(String(l.msg)) ?? 0) + 1);
+        console.log(p.lines.find((l) => l.pod)?.pod, JSON.stringify([...counts]), p.stderr.slice(0, 500));
+        const sample = p.lines.find((l) => (l.level as number) >= 40 && l.err);
+        if (sample) console.log(JSON.stringify(sample).slice(0, 800));
+      }
+    }
     for (const p of pods) p.kill('SIGKILL');
     await Promise.all(pods.map((p) => p.exited));
     await db.query(`drop schema ${schema} cascade`);

@@ -131,6 +131,13 @@ export class DeviceLoop {
     await this.#poll(scheduledFor, this.#lease as Lease);
   }
 
+  /** Forgets the lease without releasing it: the caller releases it (in a batch). */
+  detachLease(): Lease | undefined {
+    const lease = this.#lease;
+    this.#lease = undefined;
+    return lease;
+  }
+
   /** Gives the lease up (device removed, pod stopping). Safe to call when not held. */
   async releaseLease(): Promise<void> {
     const lease = this.#lease;

@@ -2,7 +2,7 @@
 export interface Lease {
   readonly deviceId: string;
   readonly token: string;
-  /** Increases on every new owner of the device, never reused. */
+  /** Increases on every new owner of the device, never reused; not consecutive. */
   readonly fence: number;
 }
 
@@ -22,4 +22,6 @@ export interface LeaseStore {
   extend(lease: Lease, ttlMs: number): Promise<boolean>;
   /** True if it was held by `lease.token` and is now free. */
   release(lease: Lease): Promise<boolean>;
+  /** Releases many leases in one round trip (shutdown); returns how many were held and freed. */
+  releaseMany?(leases: readonly Lease[]): Promise<number>;
 }

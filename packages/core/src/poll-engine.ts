@@ -214,17 +214,38 @@ export class PollEngine {
     this.#readyHead = 0;
     // Idle devices are handed over at once; the shorter the drain window, the fewer slots fall
     // into it (a slot due while its device is being released is lost, not polled twice).
-    const idle = [...this.#loops.values()].filter((l) => !l.busy);
-    await Promise.allSettled(idle.map((l) => l.releaseLease()));
+    await this.#releaseLeases([...this.#loops.values()].filter((l) => !l.busy));
     if (this.#running > 0) {
       const grace = this.#clock.setTimeout(() => this.#shutdown.abort(), graceMs);
       await this.#whenIdle();
       grace.cancel();
     }
     this.#shutdown.abort();
-    const loops = [...this.#loops.values()];
-    await Promise.allSettled(loops.map((l) => l.releaseLease()));
+    await this.#releaseLeases([...this.#loops.values()]);
     this.#state = 'stopped';
+  }
+
+  /** One round trip when the store can batch; otherwise one release per device, in parallel. */
+  async #releaseLeases(loops: DeviceLoop[]): Promise<void> {
+    const store = this.#loopDeps.leases;
+    if (!store.releaseMany) {
+      await Promise.allSettled(loops.map((l) => l.releaseLease()));
+      return;
+    }
+    const leases = loops.flatMap((l) => l.detachLease() ?? []);
+    if (leases.length === 0) return;
+    try {
+      const released = await store.releaseMany(leases);
+      this.metrics.leaseOps.inc({ op: 'release', outcome: 'ok' }, released);
+      if (leases.length > released)
+        this.metrics.leaseOps.inc({ op: 'release', outcome: 'lost' }, leases.length - released);
+    } catch (err) {
+      this.metrics.leaseOps.inc({ op: 'release', outcome: 'error' }, leases.length);
+      this.#logger.warn(
+        { err, leases: leases.length },
+        'could not release leases; they expire on their own',
+      );
+    }
   }
 
   /** Liveness: false when devices are due but nothing has started for `watchdogMs`. */
