@@ -13,6 +13,8 @@ describe('PostgresInventory.watch', () => {
     schema,
     reconnectMinMs: 50,
     reconnectMaxMs: 200,
+    // Runs the liveness query often, so it is exercised alongside the notifications.
+    watchHealthCheckMs: 100,
   });
   const other = new PostgresInventory({ connectionString: DATABASE_URL, schema: otherSchema });
   const rec = new WatchRecorder();
