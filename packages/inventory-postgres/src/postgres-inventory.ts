@@ -6,6 +6,7 @@ import { openDatabase } from './database.js';
 import type { InventoryDatabase } from './database.js';
 import { DeviceChangeListener } from './device-change-listener.js';
 import { toDeviceRow } from './device-row.js';
+import { InventoryClosedError } from './errors.js';
 import type { DeviceRecord } from './device-row.js';
 import { migrate } from './migrate.js';
 import { resolveInventoryOptions } from './options.js';
@@ -79,7 +80,7 @@ export class PostgresInventory implements Inventory {
     onChange: (change: InventoryChange) => void,
     onError: (err: Error) => void,
   ): Promise<PostgresInventoryWatch> {
-    if (this.#closed) throw new Error('inventory is closed');
+    if (this.#closed) throw new InventoryClosedError();
     const o = this.options;
     const listener = new DeviceChangeListener(
       {
