@@ -97,6 +97,11 @@ export class PostgresInventory implements Inventory {
       onError,
     );
     await listener.start();
+    if (this.#closed) {
+      // close() ran while this watch was connecting: it must not outlive the inventory.
+      await listener.close();
+      throw new InventoryClosedError();
+    }
     this.#watches.add(listener);
     listener.onClosed = () => this.#watches.delete(listener);
     return listener;
