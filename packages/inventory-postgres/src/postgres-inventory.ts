@@ -19,8 +19,12 @@ export interface PostgresInventoryWatch extends InventoryWatch {
   readonly backendPid: number | undefined;
 }
 
+const MAX_BIGINT = 9223372036854775807n;
+
 /** bigint ids only: anything else cannot match and would make the cast fail. */
-const DEVICE_ID = /^[0-9]{1,19}$/;
+function isDeviceId(id: string): boolean {
+  return /^[0-9]{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT;
+}
 
 /**
  * The device inventory on PostgreSQL: one query pool shared with {@link credentials} and
@@ -64,7 +68,7 @@ export class PostgresInventory implements Inventory {
   }
 
   async getDevices(ids: readonly string[]): Promise<DeviceRow[]> {
-    const wanted = [...new Set(ids)].filter((id) => DEVICE_ID.test(id));
+    const wanted = [...new Set(ids)].filter(isDeviceId);
     if (wanted.length === 0) return [];
     const rows = await this.#selectDevices()
       .where(sql<boolean>`id = any(${wanted}::bigint[])`)

@@ -91,7 +91,16 @@ describe('PostgresInventory reads', () => {
   });
 
   it('gets rows by id, enabled or not, ignoring unknown and malformed ids', async () => {
-    const rows = await inventory.getDevices([ids.off!, ids.plain!, '999999', 'abc', ids.off!]);
+    const rows = await inventory.getDevices([
+      ids.off!,
+      ids.plain!,
+      '999999',
+      'abc',
+      '-1',
+      '99999999999999999999',
+      '9999999999999999999',
+      ids.off!,
+    ]);
     assert.deepEqual(
       rows.map((r) => r.name),
       ['plain', 'off'],
