@@ -31,6 +31,8 @@ export class DeviceChangeListener implements InventoryWatch {
   readonly #onError: (err: Error) => void;
   #state: ClientState = 'connecting';
   #client: pg.Client | undefined;
+  /** The client between connect() and adoption: its notifications already count. */
+  #connecting: pg.Client | undefined;
   #pending = new Set<string>();
   #debounceTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
@@ -72,9 +74,9 @@ export class DeviceChangeListener implements InventoryWatch {
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#healthTimer);
     this.#pending.clear();
-    const client = this.#client;
+    const clients = [this.#client, this.#connecting].filter((c) => c !== undefined);
     this.#client = undefined;
-    if (client !== undefined) await endQuietly(client);
+    await Promise.all(clients.map(endQuietly));
   }
 
   async #connect(): Promise<void> {
@@ -90,12 +92,15 @@ export class DeviceChangeListener implements InventoryWatch {
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client, new Error('connection ended')));
     client.on('notification', (msg) => this.#notified(client, msg.channel, msg.payload));
+    this.#connecting = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${DEVICE_CHANNEL}`);
     } catch (err) {
       await endQuietly(client);
       throw err;
+    } finally {
+      this.#connecting = undefined;
     }
     if (this.#state === 'closed') {
       await endQuietly(client);
@@ -104,10 +109,14 @@ export class DeviceChangeListener implements InventoryWatch {
     this.#client = client;
     this.#state = 'listening';
     this.#scheduleHealthCheck(client);
+    // A notification can arrive in the same packet as LISTEN's reply, before adoption.
+    if (this.#pending.size > 0)
+      this.#debounceTimer ??= setTimeout(() => this.#flush(), this.#s.debounceMs);
   }
 
   #notified(client: pg.Client, channel: string, payload: string | undefined): void {
-    if (client !== this.#client || channel !== DEVICE_CHANNEL || payload === undefined) return;
+    if (client !== this.#client && client !== this.#connecting) return;
+    if (channel !== DEVICE_CHANNEL || payload === undefined) return;
     const sep = payload.lastIndexOf(':');
     if (sep < 0 || payload.slice(0, sep) !== this.#s.schema) return;
     this.#pending.add(payload.slice(sep + 1));
@@ -116,6 +125,7 @@ export class DeviceChangeListener implements InventoryWatch {
 
   #flush(): void {
     this.#debounceTimer = undefined;
+    // Not listening yet: #connect re-arms the timer once it is.
     if (this.#state !== 'listening' || this.#pending.size === 0) return;
     const ids = [...this.#pending];
     this.#pending.clear();

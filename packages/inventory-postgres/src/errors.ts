@@ -25,3 +25,10 @@ export class InventoryWatchError extends PollfleetError {
     super('INVENTORY_WATCH_LOST', message, cause === undefined ? undefined : { cause });
   }
 }
+
+/** The inventory was closed; it cannot start new watches. */
+export class InventoryClosedError extends PollfleetError {
+  constructor() {
+    super('INVENTORY_CLOSED', 'the inventory is closed');
+  }
+}

@@ -16,4 +16,9 @@ export type {
 export { DEVICE_CHANNEL } from './device-change-listener.js';
 export { toDeviceRow, toLabels } from './device-row.js';
 export type { DeviceRecord } from './device-row.js';
-export { CredentialsFormatError, InventoryMigrationError, InventoryWatchError } from './errors.js';
+export {
+  CredentialsFormatError,
+  InventoryClosedError,
+  InventoryMigrationError,
+  InventoryWatchError,
+} from './errors.js';

@@ -5,6 +5,7 @@ import { openDatabase } from './database.js';
 import { InventoryMigrationError } from './errors.js';
 import { InventoryMigrationProvider } from './migrations/index.js';
 import { assertSchemaName, resolveInventoryOptions } from './options.js';
+import { withSchemaScopedIntrospection } from './schema-scoped-introspector.js';
 import type { InventoryOptions } from './options.js';
 
 export interface MigrateOptions {
@@ -57,7 +58,7 @@ export async function migrate<DB>(
 
 async function migrateDb(db: Kysely<unknown>, schema: string, logger: Logger): Promise<string[]> {
   const migrator = new Migrator({
-    db,
+    db: withSchemaScopedIntrospection(db, schema),
     provider: new InventoryMigrationProvider(schema),
     migrationTableSchema: schema,
   });

@@ -6,6 +6,7 @@ import { openDatabase } from './database.js';
 import type { InventoryDatabase } from './database.js';
 import { DeviceChangeListener } from './device-change-listener.js';
 import { toDeviceRow } from './device-row.js';
+import { InventoryClosedError } from './errors.js';
 import type { DeviceRecord } from './device-row.js';
 import { migrate } from './migrate.js';
 import { resolveInventoryOptions } from './options.js';
@@ -18,8 +19,12 @@ export interface PostgresInventoryWatch extends InventoryWatch {
   readonly backendPid: number | undefined;
 }
 
+const MAX_BIGINT = 9223372036854775807n;
+
 /** bigint ids only: anything else cannot match and would make the cast fail. */
-const DEVICE_ID = /^[0-9]{1,19}$/;
+function isDeviceId(id: string): boolean {
+  return /^[0-9]{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT;
+}
 
 /**
  * The device inventory on PostgreSQL: one query pool shared with {@link credentials} and
@@ -63,7 +68,7 @@ export class PostgresInventory implements Inventory {
   }
 
   async getDevices(ids: readonly string[]): Promise<DeviceRow[]> {
-    const wanted = [...new Set(ids)].filter((id) => DEVICE_ID.test(id));
+    const wanted = [...new Set(ids)].filter(isDeviceId);
     if (wanted.length === 0) return [];
     const rows = await this.#selectDevices()
       .where(sql<boolean>`id = any(${wanted}::bigint[])`)
@@ -79,7 +84,7 @@ export class PostgresInventory implements Inventory {
     onChange: (change: InventoryChange) => void,
     onError: (err: Error) => void,
   ): Promise<PostgresInventoryWatch> {
-    if (this.#closed) throw new Error('inventory is closed');
+    if (this.#closed) throw new InventoryClosedError();
     const o = this.options;
     const listener = new DeviceChangeListener(
       {
@@ -96,6 +101,11 @@ export class PostgresInventory implements Inventory {
       onError,
     );
     await listener.start();
+    if (this.#closed) {
+      // close() ran while this watch was connecting: it must not outlive the inventory.
+      await listener.close();
+      throw new InventoryClosedError();
+    }
     this.#watches.add(listener);
     listener.onClosed = () => this.#watches.delete(listener);
     return listener;

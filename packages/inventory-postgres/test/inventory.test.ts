@@ -2,7 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Credentials } from '@pollfleet/core';
-import { CredentialsFormatError, PostgresInventory } from '@pollfleet/inventory-postgres';
+import {
+  CredentialsFormatError,
+  InventoryClosedError,
+  PostgresInventory,
+} from '@pollfleet/inventory-postgres';
+import { sql } from 'kysely';
 import type pg from 'pg';
 import { DATABASE_URL, adminClient, dropSchema, randomSchema } from './support.js';
 
@@ -86,7 +91,16 @@ describe('PostgresInventory reads', () => {
   });
 
   it('gets rows by id, enabled or not, ignoring unknown and malformed ids', async () => {
-    const rows = await inventory.getDevices([ids.off!, ids.plain!, '999999', 'abc', ids.off!]);
+    const rows = await inventory.getDevices([
+      ids.off!,
+      ids.plain!,
+      '999999',
+      'abc',
+      '-1',
+      '99999999999999999999',
+      '9999999999999999999',
+      ids.off!,
+    ]);
     assert.deepEqual(
       rows.map((r) => r.name),
       ['plain', 'off'],
@@ -140,5 +154,33 @@ describe('PostgresInventory reads', () => {
     ]);
     assert.deepEqual(await inventory.snmpProfiles.get('basic'), definition);
     assert.equal(await inventory.snmpProfiles.get('missing'), undefined);
+  });
+
+  it('applies the statement timeout to its queries', async () => {
+    const impatient = new PostgresInventory({
+      connectionString: DATABASE_URL,
+      schema,
+      statementTimeoutMs: 100,
+    });
+    try {
+      await assert.rejects(
+        sql`SELECT pg_sleep(2)`.execute(impatient.db),
+        (err: unknown) => (err as { code?: string }).code === '57014', // query_canceled
+      );
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it('refuses new watches once closed', async () => {
+    const closed = new PostgresInventory({ connectionString: DATABASE_URL, schema });
+    await closed.close();
+    await assert.rejects(
+      closed.watch(
+        () => undefined,
+        () => undefined,
+      ),
+      InventoryClosedError,
+    );
   });
 });

@@ -13,6 +13,8 @@ describe('PostgresInventory.watch', () => {
     schema,
     reconnectMinMs: 50,
     reconnectMaxMs: 200,
+    // Runs the liveness query often, so it is exercised alongside the notifications.
+    watchHealthCheckMs: 100,
   });
   const other = new PostgresInventory({ connectionString: DATABASE_URL, schema: otherSchema });
   const rec = new WatchRecorder();
@@ -73,9 +75,12 @@ describe('PostgresInventory.watch', () => {
   });
 
   it('reports the devices that reference a changed credential', async () => {
+    const start = rec.changes.length;
     const a = await insert('w-cred-a', 'shared');
     const b = await insert('w-cred-b', 'shared');
     const unrelated = await insert('w-cred-c', 'other');
+    // Let the inserts' own reports land, so later ones can only come from the secrets.
+    await rec.untilIds([a, b, unrelated], start);
     const setup = rec.changes.length;
     await admin.query(
       `INSERT INTO credentials (ref, secret) VALUES ('shared', '{"community":"a"}')`,
