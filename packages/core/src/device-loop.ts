@@ -19,6 +19,7 @@ import { CollectError, PollTimeoutError, toCollectError } from './errors.js';
 import type { Lease, LeaseStore } from './lease.js';
 import { phaseOf } from './poll-phase.js';
 import type { PollOutcome, PollerMetrics } from './poller-metrics.js';
+import type { LogThrottle } from './log-throttle.js';
 
 /** What every device loop of one engine shares. */
 export interface DeviceLoopDeps {
@@ -35,6 +36,8 @@ export interface DeviceLoopDeps {
   /** Aborted when the engine's shutdown grace period ends. */
   readonly shutdownSignal: AbortSignal;
   readonly random: () => number;
+  /** For failures that hit every device at once (the lease store is down). */
+  readonly throttle: LogThrottle;
 }
 
 export type RunKind = 'slot' | 'takeover';
@@ -148,7 +151,11 @@ export class DeviceLoop {
       this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: released ? 'ok' : 'lost' });
     } catch (err) {
       this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: 'error' });
-      this.#log.warn({ err }, 'could not release the lease; it expires on its own');
+      this.#deps.throttle.warn(
+        'lease-release',
+        { err, deviceId: this.spec.id },
+        'could not release a lease; it expires on its own',
+      );
     }
   }
 
@@ -163,7 +170,12 @@ export class DeviceLoop {
         // Cannot prove we still hold it: skip rather than risk two pollers.
         metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
         this.#count('skipped_lease_error');
-        this.#log.warn({ err }, 'could not extend the lease; skipping this poll');
+        this.#log.debug({ err }, 'could not extend the lease; skipping this poll');
+        this.#deps.throttle.warn(
+          'lease-extend',
+          { err, deviceId: this.spec.id },
+          'could not extend leases; skipping polls until the lease store answers',
+        );
         return false;
       }
       if (kept) {
@@ -187,7 +199,12 @@ export class DeviceLoop {
     } catch (err) {
       metrics.leaseOps.inc({ op: 'acquire', outcome: 'error' });
       this.#count('skipped_lease_error');
-      this.#log.warn({ err }, 'could not acquire the lease; skipping this poll');
+      this.#log.debug({ err }, 'could not acquire the lease; skipping this poll');
+      this.#deps.throttle.warn(
+        'lease-acquire',
+        { err, deviceId: this.spec.id },
+        'could not acquire leases; skipping polls until the lease store answers',
+      );
       return false;
     }
     if (!outcome.acquired) {
@@ -212,7 +229,11 @@ export class DeviceLoop {
       this.#breaker = (await this.#deps.breakers.load(this.spec.id)) ?? CLOSED_BREAKER;
     } catch (err) {
       this.#deps.metrics.breakerStoreErrors.inc();
-      this.#log.warn({ err }, 'could not load breaker state; starting closed');
+      this.#deps.throttle.warn(
+        'breaker-load',
+        { err, deviceId: this.spec.id },
+        'could not load breaker state; starting closed',
+      );
       this.#breaker = CLOSED_BREAKER;
     }
   }
@@ -269,7 +290,12 @@ export class DeviceLoop {
       metrics.busPublish.inc({ outcome: 'ok' });
     } catch (err) {
       metrics.busPublish.inc({ outcome: 'error' });
-      this.#log.warn({ err }, 'could not publish the result');
+      this.#log.debug({ err }, 'could not publish the result');
+      this.#deps.throttle.warn(
+        'bus-publish',
+        { err, deviceId: this.spec.id },
+        'could not publish results',
+      );
     }
   }
 
@@ -336,7 +362,11 @@ export class DeviceLoop {
       await this.#deps.breakers.save(this.spec.id, after);
     } catch (err) {
       this.#deps.metrics.breakerStoreErrors.inc();
-      this.#log.warn({ err }, 'could not save breaker state');
+      this.#deps.throttle.warn(
+        'breaker-save',
+        { err, deviceId: this.spec.id },
+        'could not save breaker state',
+      );
     }
   }
 

@@ -20,3 +20,4 @@ export * from './device-status.js';
 export * from './poll-engine.js';
 export * from './device-validation.js';
 export * from './reconciler.js';
+export * from './log-throttle.js';

@@ -17,6 +17,7 @@ import { ConfigError } from './errors.js';
 import type { LeaseStore } from './lease.js';
 import { slotAtOrAfter, slotAtOrBefore } from './poll-phase.js';
 import { PollerMetrics } from './poller-metrics.js';
+import { LogThrottle } from './log-throttle.js';
 import { DeviceStatusView } from './device-status.js';
 import type { DeviceStatus } from './device-status.js';
 
@@ -135,6 +136,7 @@ export class PollEngine {
       leaseMarginMs,
       shutdownSignal: this.#shutdown.signal,
       random: options.random ?? Math.random,
+      throttle: new LogThrottle(options.logger, this.#clock),
     };
   }
 

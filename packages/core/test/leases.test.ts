@@ -137,3 +137,28 @@ describe('device leases across pods', () => {
     await a.stop();
   });
 });
+
+describe('logging during a lease store outage', () => {
+  it('logs a few summary lines, not one per device per interval', async () => {
+    const { pino } = await import('pino');
+    const lines: { msg: string; similarSinceLast?: number }[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string }) },
+    );
+    const fleet = new Fleet();
+    const pod = fleet.pod('a', { logger });
+    for (let i = 0; i < 100; i++) pod.add(fleet.spec(String(i)));
+    pod.engine.start();
+    await fleet.clock.advanceBy(2000, 20);
+    fleet.leases.failing = true;
+    await fleet.clock.advanceBy(25_000, 50);
+    const outage = lines.filter((l) => /could not (extend|acquire) leases/.test(l.msg));
+    assert.ok(outage.length >= 2 && outage.length <= 6, `${outage.length} lines`);
+    assert.ok(
+      outage.some((l) => (l.similarSinceLast ?? 0) > 500),
+      'suppressed lines are counted',
+    );
+    await pod.stop();
+  });
+});

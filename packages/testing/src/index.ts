@@ -9,3 +9,4 @@ export * from './memory-credentials.js';
 export * from './scripted-collector.js';
 export * from './probe-recorder.js';
 export * from './tcp-proxy.js';
+export * from './private-redis.js';
