@@ -13,7 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CollectorRegistry, PollEngine } from '@pollfleet/core';
 import type { DeviceSpec } from '@pollfleet/core';
-import { FleetKeys, RedisBreakerStore, RedisLeaseStore, recommendedRedisOptions } from '@pollfleet/coordination-redis';
+import {
+  FleetKeys,
+  RedisBreakerStore,
+  RedisLeaseStore,
+  deleteFleetKeys,
+  recommendedRedisOptions,
+} from '@pollfleet/coordination-redis';
 import { RedisStreamsBus } from '@pollfleet/bus-redis';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 
@@ -26,10 +32,10 @@ const redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions }
 // Count what the engine's client sends (round-trip commands; scripts count once).
 let sent = 0;
 const send = redis.sendCommand.bind(redis);
-redis.sendCommand = ((...args: Parameters<typeof send>) => {
+redis.sendCommand = (...args: Parameters<typeof send>) => {
   sent++;
   return send(...args);
-});
+};
 const admin = new Redis('redis://127.0.0.1:6379');
 const keys = new FleetKeys(prefix);
 const registry = new Registry();
@@ -38,27 +44,45 @@ collectors.registerCollector('noop', () => ({
   type: 'noop',
   defaultPort: 1,
   parseOptions: () => ({}),
-  collect: () => Promise.resolve({ data: { ifInOctets: 123456789, ifOutOctets: 987654321, up: true } }),
+  collect: () =>
+    Promise.resolve({ data: { ifInOctets: 123456789, ifOutOctets: 987654321, up: true } }),
   close: () => Promise.resolve(),
 }));
-const collector = collectors.get('noop', { logger: testLogger(), clock: { now: Date.now, setTimeout: (f, ms) => { const t = setTimeout(f, ms); return { cancel: () => clearTimeout(t) }; } }, sharedState: new MemorySharedState() })!;
+const collector = collectors.get('noop', {
+  logger: testLogger(),
+  clock: {
+    now: Date.now,
+    setTimeout: (f, ms) => {
+      const t = setTimeout(f, ms);
+      return { cancel: () => clearTimeout(t) };
+    },
+  },
+  sharedState: new MemorySharedState(),
+})!;
 
 async function commandCount(): Promise<number> {
   const info = await admin.info('commandstats');
   let n = 0;
-  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== 'info') n += Number(m[2]);
+  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm))
+    if (m[1] !== 'info') n += Number(m[2]);
   return n;
 }
 
 async function lagBuckets(reg: Registry): Promise<{ le: string; count: number }[]> {
   const m = await reg.getSingleMetric('pollfleet_schedule_lag_seconds')!.get();
-  return (m.values as { value: number; labels: Record<string, string | number>; metricName?: string }[])
+  return (
+    m.values as { value: number; labels: Record<string, string | number>; metricName?: string }[]
+  )
     .filter((v) => v.metricName === 'pollfleet_schedule_lag_seconds_bucket')
     .map((v) => ({ le: String(v.labels.le), count: v.value }));
 }
 
 /** Upper bucket bound holding the q-quantile of the observations made between two reads. */
-function quantile(before: { le: string; count: number }[], after: { le: string; count: number }[], q: number): string {
+function quantile(
+  before: { le: string; count: number }[],
+  after: { le: string; count: number }[],
+  q: number,
+): string {
   const delta = after.map((b, i) => ({ le: b.le, count: b.count - before[i]!.count }));
   const total = delta.at(-1)!.count;
   return `<= ${delta.find((b) => b.count >= q * total)!.le}`;
@@ -77,8 +101,17 @@ const engine = new PollEngine({
 });
 for (let i = 0; i < devices; i++) {
   const spec: DeviceSpec = {
-    id: String(i), name: `d${i}`, collectorType: 'noop', host: '127.0.0.1', port: 1,
-    intervalMs, timeoutMs: Math.min(1000, intervalMs), options: {}, credentialsRef: null, labels: {}, revision: 1,
+    id: String(i),
+    name: `d${i}`,
+    collectorType: 'noop',
+    host: '127.0.0.1',
+    port: 1,
+    intervalMs,
+    timeoutMs: Math.min(1000, intervalMs),
+    options: {},
+    credentialsRef: null,
+    labels: {},
+    revision: 1,
   };
   engine.upsert(spec, collector);
 }
@@ -109,29 +142,32 @@ const s1 = sent;
 const l1 = await lagBuckets(registry);
 const n = p1 - p0;
 const cpuMs = (cpu.user + cpu.system) / 1000;
-console.log(JSON.stringify({
-  devices, intervalMs, seconds: Math.round(elapsed),
-  pollsPerSecond: Math.round(n / elapsed),
-  expectedPollsPerSecond: Math.round((devices * 1000) / intervalMs),
-  cpuMsPerPoll: +(cpuMs / n).toFixed(4),
-  pollsPerCpuSecond: Math.round(n / (cpuMs / 1000)),
-  redisCommandsSentPerPoll: +((s1 - s0) / n).toFixed(3),
-  redisCommandsExecutedPerPoll: +((c1 - c0 - 2) / n).toFixed(3),
-  lagP50s: quantile(l0, l1, 0.5),
-  lagP99s: quantile(l0, l1, 0.99),
-  lagP999s: quantile(l0, l1, 0.999),
-  lagBuckets: l1.map((b, i) => `${b.le}:${b.count - l0[i]!.count}`).join(" "),
-  heapBytesPerDevice: Math.round(heapPerDevice),
-  heapGrowthMB: +((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1),
-  eventLoopDelayP99ms: +(loopDelay.percentile(99) / 1e6).toFixed(1),
-  eventLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(1),
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      devices,
+      intervalMs,
+      seconds: Math.round(elapsed),
+      pollsPerSecond: Math.round(n / elapsed),
+      expectedPollsPerSecond: Math.round((devices * 1000) / intervalMs),
+      cpuMsPerPoll: +(cpuMs / n).toFixed(4),
+      pollsPerCpuSecond: Math.round(n / (cpuMs / 1000)),
+      redisCommandsSentPerPoll: +((s1 - s0) / n).toFixed(3),
+      redisCommandsExecutedPerPoll: +((c1 - c0 - 2) / n).toFixed(3),
+      lagP50s: quantile(l0, l1, 0.5),
+      lagP99s: quantile(l0, l1, 0.99),
+      lagP999s: quantile(l0, l1, 0.999),
+      lagBuckets: l1.map((b, i) => `${b.le}:${b.count - l0[i]!.count}`).join(' '),
+      heapBytesPerDevice: Math.round(heapPerDevice),
+      heapGrowthMB: +((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(1),
+      eventLoopDelayP99ms: +(loopDelay.percentile(99) / 1e6).toFixed(1),
+      eventLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(1),
+    },
+    null,
+    2,
+  ),
+);
 await engine.stop(1000);
-let cursor = '0';
-do {
-  const [next, found] = await admin.scan(cursor, 'MATCH', keys.pattern(), 'COUNT', 1000);
-  cursor = next;
-  if (found.length) await admin.del(...found);
-} while (cursor !== '0');
+await deleteFleetKeys(admin, keys);
 await redis.quit();
 await admin.quit();

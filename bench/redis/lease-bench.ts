@@ -4,7 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { PollResult } from '@pollfleet/core';
 import { RedisStreamsBus } from '@pollfleet/bus-redis';
-import { FleetKeys, RedisLeaseStore, recommendedRedisOptions } from '@pollfleet/coordination-redis';
+import {
+  FleetKeys,
+  RedisLeaseStore,
+  recommendedRedisOptions,
+  deleteFleetKeys,
+} from '@pollfleet/coordination-redis';
 import type { Lease } from '@pollfleet/core';
 import { Redis } from 'ioredis';
 
@@ -74,12 +79,7 @@ async function round(autoPipelining: boolean): Promise<Record<string, number>> {
   rates['releaseMany'] = await timed('releaseMany (one pipeline)', DEVICES, async () => {
     await store.releaseMany(leases);
   });
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pattern(), 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
+  await deleteFleetKeys(redis, keys);
   redis.disconnect();
   return rates;
 }

@@ -1,12 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { PostgresInventory } from '@pollfleet/inventory-postgres';
 import { ProbeRecorder } from '@pollfleet/testing';
 import { PollerProcess } from './poller-process.js';
+import { TestInventory, eventually, probePollerEnv, sleep } from './support.js';
 
-const DB_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const INTERVAL = 1000;
 const TIMEOUT = 500;
@@ -14,53 +12,29 @@ const MARGIN = 3000;
 const TTL = INTERVAL + TIMEOUT + MARGIN;
 const DEVICES = 300;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns true; the deadline only bounds a hung test, it is not asserted. */
-async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_000 }, () => {
-  const id = randomBytes(4).toString('hex');
-  const schema = `it_fleet_${id}`;
+  const prefix = `it-${randomBytes(4).toString('hex')}`;
   const recorder = new ProbeRecorder();
-  const db = new pg.Client({ connectionString: DB_URL });
   const pods: PollerProcess[] = [];
+  let inv: TestInventory;
   let port = 0;
 
-  const env = (pod: string): Record<string, string> => ({
-    POLLFLEET_DATABASE_URL: DB_URL,
-    POLLFLEET_DATABASE_SCHEMA: schema,
-    POLLFLEET_REDIS_URL: REDIS_URL,
-    POLLFLEET_KEY_PREFIX: `it-${id}`,
-    POLLFLEET_POD_ID: pod,
-    POLLFLEET_HTTP_HOST: '127.0.0.1',
-    POLLFLEET_HTTP_PORT: '0',
-    POLLFLEET_COLLECTOR_MODULES: '@pollfleet/testing/probe-collector',
-    POLLFLEET_MIN_INTERVAL_MS: '100',
-    POLLFLEET_LEASE_MARGIN_MS: String(MARGIN),
-    POLLFLEET_REFRESH_MS: '5000',
-    POLLFLEET_CONCURRENCY: '128',
-    POLLFLEET_LOG_LEVEL: 'info',
-  });
   const start = (pod: string): PollerProcess => {
-    const p = new PollerProcess(env(pod));
+    const p = new PollerProcess(
+      probePollerEnv(inv.schema, {
+        POLLFLEET_REDIS_URL: REDIS_URL,
+        POLLFLEET_KEY_PREFIX: prefix,
+        POLLFLEET_POD_ID: pod,
+        POLLFLEET_LEASE_MARGIN_MS: String(MARGIN),
+        POLLFLEET_REFRESH_MS: '5000',
+        POLLFLEET_CONCURRENCY: '128',
+      }),
+    );
     pods.push(p);
     return p;
   };
-  const insert = async (names: string[]): Promise<string[]> => {
-    const r = await db.query<{ id: string }>(
-      `insert into ${schema}.devices (name, collector_type, host, port, interval_ms, timeout_ms)
-       select n, 'probe', '127.0.0.1', $2, $3, $4 from unnest($1::text[]) as n returning id::text`,
-      [names, port, INTERVAL, TIMEOUT],
-    );
-    return r.rows.map((x) => x.id);
-  };
+  const insert = (names: string[]): Promise<string[]> =>
+    inv.insertProbes(names, port, INTERVAL, TIMEOUT);
   /** Every (device, slot) polled at most once, and no device polled by two pods at once. */
   const assertNoDoublePolls = (): void => {
     assert.deepEqual(recorder.overlaps, [], 'two pollers polled one device at the same time');
@@ -76,33 +50,13 @@ describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_
 
   before(async () => {
     port = await recorder.listen();
-    await db.connect();
-    await db.query(`create schema ${schema}`);
-    const inv = new PostgresInventory({ connectionString: DB_URL, schema });
-    await inv.migrate();
-    await inv.close();
+    inv = await TestInventory.create('fleet');
   });
 
   after(async () => {
-    if (process.env.DEBUG_FLEET) {
-      for (const p of pods) {
-        const counts = new Map<string, number>();
-        for (const l of p.lines)
-          if ((l.level as number) >= 40)
-            counts.set(String(l.msg), (counts.get(String(l.msg)) ?? 0) + 1);
-        console.log(
-          p.lines.find((l) => l.pod)?.pod,
-          JSON.stringify([...counts]),
-          p.stderr.slice(0, 500),
-        );
-        const sample = p.lines.find((l) => (l.level as number) >= 40 && l.err);
-        if (sample) console.log(JSON.stringify(sample).slice(0, 800));
-      }
-    }
     for (const p of pods) p.kill('SIGKILL');
     await Promise.all(pods.map((p) => p.exited));
-    await db.query(`drop schema ${schema} cascade`);
-    await db.end();
+    await inv.drop();
     await recorder.close();
   });
 
@@ -138,7 +92,7 @@ describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_
     const startedIn = Date.now() - t0;
     assert.ok(startedIn < INTERVAL + 2000, `new devices polled after ${startedIn} ms`);
     const removed = ids.slice(0, 5);
-    await db.query(`delete from ${schema}.devices where id = any($1::bigint[])`, [removed]);
+    await inv.db.query(`delete from ${inv.schema}.devices where id = any($1::bigint[])`, [removed]);
     await sleep(1500);
     const count = () => recorder.polls.filter((p) => removed.includes(p.deviceId)).length;
     const settled = count();

@@ -21,3 +21,4 @@ export {
   type ResolvedRedisMembershipOptions,
 } from './membership.js';
 export { RendezvousOwnership, type MembershipView } from './rendezvous-ownership.js';
+export { deleteFleetKeys } from './delete-keys.js';

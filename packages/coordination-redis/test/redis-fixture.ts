@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { FleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
+import { FleetKeys, deleteFleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -24,12 +24,7 @@ export async function openFixture(): Promise<{
 }
 
 export async function deleteUnder(redis: Redis, keys: FleetKeys): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pattern(), 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
+  await deleteFleetKeys(redis, keys);
 }
 
 export { PrivateRedis } from '@pollfleet/testing';
