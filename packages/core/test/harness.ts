@@ -6,6 +6,7 @@ import {
   MemoryBreakerStore,
   MemoryBus,
   MemoryInventory,
+  MemoryCredentials,
   MemoryLeaseStore,
   MemorySharedState,
   ScriptedCollector,
@@ -20,6 +21,7 @@ export class Fleet {
   readonly bus = new MemoryBus();
   readonly collector = new ScriptedCollector(this.clock);
   readonly inventory = new MemoryInventory();
+  readonly credentials = new MemoryCredentials();
 
   pod(name: string, options: Partial<PollEngineOptions> = {}): Pod {
     return new Pod(this, name, options);
@@ -71,6 +73,7 @@ export class Pod {
       registry: this.registry,
       clock: fleet.clock,
       leaseMarginMs: 500,
+      credentials: fleet.credentials,
       random: () => 0.5,
       ...options,
     });
