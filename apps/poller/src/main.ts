@@ -66,8 +66,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     await poller.start();
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
     await poller.stop().catch(() => {});
+    if (err instanceof ConfigError) throw err;
+    logger.fatal({ err }, 'start-up failed');
     return 1;
   }
   await stopped;

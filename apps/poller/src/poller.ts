@@ -3,6 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import {
   CollectorRegistry,
+  ConfigError,
   PollEngine,
   Reconciler,
   systemClock,
@@ -108,6 +109,8 @@ export class Poller {
         { applied },
         applied.length ? 'inventory migrated' : 'inventory schema up to date',
       );
+    } else {
+      await this.#checkSchema();
     }
     await this.#reconciler.start();
     this.#engine.start();
@@ -141,6 +144,23 @@ export class Poller {
     await this.#http.close();
     this.#state = 'stopped';
     this.#logger.info('stopped');
+  }
+
+  /**
+   * A missing table is a set-up mistake, not an outage: say what to run instead of retrying
+   * forever. An unreachable database is an outage: start anyway and keep retrying.
+   */
+  async #checkSchema(): Promise<void> {
+    try {
+      await this.#inventory.listEnabled();
+    } catch (err) {
+      if ((err as { code?: unknown }).code === '42P01') {
+        throw new ConfigError(
+          'POLLFLEET_DATABASE_URL',
+          `no devices table in schema "${this.#config.databaseSchema}"; run \`pollfleet migrate\` or start with --migrate (POLLFLEET_MIGRATE=true)`,
+        );
+      }
+    }
   }
 
   status(): unknown {

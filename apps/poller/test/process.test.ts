@@ -33,6 +33,29 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
     assert.match(r.stderr, /configuration error: POLLFLEET_CONCURRENCY: "-3" is not an integer/);
   });
 
+  it('refuses to start on a database without the schema and says what to run', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/poller/src/main.ts'],
+      {
+        cwd: new URL('../../..', import.meta.url),
+        env: {
+          PATH: process.env.PATH ?? '',
+          POLLFLEET_DATABASE_URL: DB_URL,
+          POLLFLEET_DATABASE_SCHEMA: `${schema}_missing`,
+          POLLFLEET_HTTP_PORT: '0',
+          POLLFLEET_LOG_LEVEL: 'silent',
+        },
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /no devices table in schema "it_proc_\w+_missing"; run `pollfleet migrate` or start with --migrate/,
+    );
+  });
+
   it('migrates, serves /status, /metrics, /healthz and /readyz, reports bad rows, and exits 0 on SIGINT', async () => {
     const p = new PollerProcess(
       {
