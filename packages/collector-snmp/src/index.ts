@@ -1,1 +1,11 @@
-export {};
+export * from './snmp-collector.js';
+export * from './errors.js';
+export * from './options.js';
+export * from './profile.js';
+export { RateTracker } from './rates.js';
+export type { CounterSample, CounterValue, Rates } from './rates.js';
+export type { SnmpValue } from './decode.js';
+export { EngineRegistry, snmpKeys } from './engine-registry.js';
+export type { EngineRecord } from './engine-registry.js';
+export { peekRequestId } from './socket-pool.js';
+export { compareOids } from './walker.js';

@@ -1,0 +1,145 @@
+import snmp from 'net-snmp';
+import type { Session, Varbind } from 'net-snmp';
+import { isException } from './decode.js';
+
+/** Thrown into a walk when the poll's time budget is spent: the walk keeps what it has. */
+export class BudgetSpentError extends Error {
+  constructor() {
+    super('time budget spent');
+    this.name = 'BudgetSpentError';
+  }
+}
+
+/** Compares two dotted numeric OIDs without allocating. */
+export function compareOids(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    let x = 0;
+    let y = 0;
+    while (i < a.length && a.charCodeAt(i) !== 46) x = x * 10 + a.charCodeAt(i++) - 48;
+    while (j < b.length && b.charCodeAt(j) !== 46) y = y * 10 + b.charCodeAt(j++) - 48;
+    if (x !== y) return x < y ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+
+/** The requests a walk issues, bound to one poll (which can cancel them). */
+export interface SnmpRequester {
+  readonly version: '1' | '2c' | '3';
+  get(oids: string[]): Promise<Varbind[]>;
+  getNext(oids: string[]): Promise<Varbind[]>;
+  getBulk(oids: string[], maxRepetitions: number): Promise<Varbind[][]>;
+}
+
+/** One column's rows: [index suffix, varbind]. */
+export type ColumnRows = [string, Varbind][];
+
+export interface WalkOutcome {
+  readonly columns: ColumnRows[];
+  /** The budget ran out before every column reached its end. */
+  readonly partial: boolean;
+  readonly warnings: string[];
+}
+
+const NO_SUCH_NAME = snmp.ErrorStatus.NoSuchName;
+const TOO_BIG = snmp.ErrorStatus.TooBig;
+
+/**
+ * Walks several table columns together: GETBULK over all still-open columns (GETNEXT for v1,
+ * one column at a time since v1 reports the end of a column as a PDU error). A column ends at
+ * the end of its subtree, at `endOfMibView`/`noSuchObject`/`noSuchInstance`, or at an OID that
+ * does not increase (a broken agent must not loop forever).
+ */
+export async function walkColumns(
+  req: SnmpRequester,
+  columnOids: readonly string[],
+  maxRepetitions: number,
+): Promise<WalkOutcome> {
+  const columns: ColumnRows[] = columnOids.map(() => []);
+  const last = [...columnOids];
+  const warnings: string[] = [];
+  let open = columnOids.map((_, i) => i);
+  let reps = maxRepetitions;
+  try {
+    while (open.length > 0) {
+      const batch = req.version === '1' ? open.slice(0, 1) : open;
+      let answer: Varbind[][];
+      try {
+        answer =
+          req.version === '1'
+            ? (await req.getNext(batch.map((i) => last[i]!))).map((vb) => [vb])
+            : await req.getBulk(
+                batch.map((i) => last[i]!),
+                reps,
+              );
+      } catch (err) {
+        if (
+          err instanceof snmp.RequestFailedError &&
+          err.status === NO_SUCH_NAME &&
+          req.version === '1'
+        ) {
+          open = open.filter((i) => i !== batch[0]); // v1: end of the MIB view
+          continue;
+        }
+        if (err instanceof snmp.RequestFailedError && err.status === TOO_BIG && reps > 1) {
+          reps = Math.max(1, Math.floor(reps / 2));
+          continue;
+        }
+        throw err;
+      }
+      const stillOpen: number[] = [];
+      let progressed = false;
+      for (let k = 0; k < batch.length; k++) {
+        const col = batch[k]!;
+        const base = columnOids[col]!;
+        const prefix = base + '.';
+        const vbs = answer[k] ?? [];
+        let ended = false;
+        for (const vb of vbs) {
+          if (isException(vb.type) || !vb.oid.startsWith(prefix)) {
+            ended = true;
+            break;
+          }
+          if (compareOids(vb.oid, last[col]!) <= 0) {
+            warnings.push(`column ${base}: agent returned a non-increasing OID, walk stopped`);
+            ended = true;
+            break;
+          }
+          columns[col]!.push([vb.oid.slice(prefix.length), vb]);
+          last[col] = vb.oid;
+          progressed = true;
+        }
+        if (!ended) stillOpen.push(col);
+      }
+      // Columns not in this batch (v1) stay open.
+      const rest = open.filter((i) => !batch.includes(i));
+      open = [...stillOpen, ...rest];
+      if (!progressed && stillOpen.length > 0) {
+        warnings.push('agent returned no usable varbinds for open columns, walk stopped');
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof BudgetSpentError) return { columns, partial: true, warnings };
+    throw err;
+  }
+  return { columns, partial: false, warnings };
+}
+
+/** Promisified net-snmp calls, bound to one session. */
+export function sessionRequester(
+  session: Session,
+  version: '1' | '2c' | '3',
+  guard: <T>(start: (cb: (err: Error | null, res?: T) => void) => void) => Promise<T>,
+): SnmpRequester {
+  return {
+    version,
+    get: (oids) => guard<Varbind[]>((cb) => session.get(oids, cb)),
+    getNext: (oids) => guard<Varbind[]>((cb) => session.getNext(oids, cb)),
+    getBulk: (oids, reps) => guard<Varbind[][]>((cb) => session.getBulk(oids, 0, reps, cb)),
+  };
+}
