@@ -95,16 +95,25 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     try {
       return await this.#poll(device, ctx, profileName, profile, secrets, true);
     } catch (err) {
-      if (!needsRediscovery(err) || ctx.signal.aborted) throw classifySnmpError(err, o.version);
+      if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
       // The agent restarted or its engine changed under us: discover it afresh, once.
       ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
       this.#drop(device.id);
       try {
         return await this.#poll(device, ctx, profileName, profile, secrets, false);
       } catch (err2) {
-        throw classifySnmpError(err2, o.version);
+        throw this.#failed(err2, device, ctx);
       }
     }
+  }
+
+  #failed(err: unknown, device: DeviceSpec<SnmpOptions>, ctx: CollectContext): CollectError {
+    const e = classifySnmpError(err, device.options.version);
+    ctx.logger.debug(
+      { deviceId: device.id, code: e.code, kind: e.kind, err: e },
+      'snmp poll failed',
+    );
+    return e;
   }
 
   async #profile(p: string | SnmpProfile): Promise<[string, SnmpProfile]> {
