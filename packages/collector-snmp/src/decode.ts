@@ -1,5 +1,11 @@
 import snmp from 'net-snmp';
-import type { Varbind } from 'net-snmp';
+
+/** A variable binding as net-snmp returns it. */
+export interface SnmpVarbind {
+  readonly oid: string;
+  readonly type: number;
+  readonly value: unknown;
+}
 
 /** A decoded SNMP value: JSON, typed by the SNMP type. */
 export type SnmpValue = number | string | { readonly hex: string };
@@ -50,7 +56,7 @@ export function bigToJson(v: bigint): number | string {
 }
 
 /** Decodes one varbind; undefined for the exception values and NULL. */
-export function decodeValue(vb: Varbind): SnmpValue | undefined {
+export function decodeValue(vb: SnmpVarbind): SnmpValue | undefined {
   const t = vb.type;
   const v = vb.value;
   switch (t) {

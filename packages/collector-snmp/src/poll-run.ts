@@ -1,7 +1,7 @@
 import snmp from 'net-snmp';
-import type { Session, Varbind } from 'net-snmp';
+import type { Session } from 'net-snmp';
 import { decodeValue, isException, SnmpType, counter64 } from './decode.js';
-import type { SnmpValue } from './decode.js';
+import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
 import type { SnmpProfile } from './profile.js';
 import type { CounterSample, CounterValue } from './rates.js';
 import { walkColumns } from './walker.js';
@@ -171,4 +171,18 @@ export async function walkTables(
   }
   await runLimited(tasks, o.maxParallelRequests, run);
   return { tables, counters, partial, warnings };
+}
+
+/** Promisified net-snmp calls, bound to one session. */
+export function sessionRequester(
+  session: Session,
+  version: '1' | '2c' | '3',
+  guard: <T>(start: (cb: (err: Error | null, res?: T) => void) => void) => Promise<T>,
+): SnmpRequester {
+  return {
+    version,
+    get: (oids) => guard<Varbind[]>((cb) => session.get(oids, cb)),
+    getNext: (oids) => guard<Varbind[]>((cb) => session.getNext(oids, cb)),
+    getBulk: (oids, reps) => guard<Varbind[][]>((cb) => session.getBulk(oids, 0, reps, cb)),
+  };
 }

@@ -17,7 +17,7 @@ import { EngineRegistry } from './engine-registry.js';
 import { classifySnmpError, needsRediscovery, SnmpErrorCode, SnmpProfileError } from './errors.js';
 import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
 import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
-import { getScalars, PollRun, walkTables } from './poll-run.js';
+import { getScalars, PollRun, sessionRequester, walkTables } from './poll-run.js';
 import type { Row } from './poll-run.js';
 import { decodeValue } from './decode.js';
 import type { SnmpValue } from './decode.js';
@@ -31,7 +31,7 @@ import type { SnmpProfile } from './profile.js';
 import { RateTracker } from './rates.js';
 import type { Rates } from './rates.js';
 import { UdpSocketPool } from './socket-pool.js';
-import { BudgetSpentError, sessionRequester } from './walker.js';
+import { BudgetSpentError } from './walker.js';
 
 /** What one poll publishes. */
 export interface SnmpPollData {

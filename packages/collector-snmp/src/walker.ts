@@ -1,6 +1,6 @@
 import snmp from 'net-snmp';
-import type { Session, Varbind } from 'net-snmp';
 import { isException } from './decode.js';
+import type { SnmpVarbind as Varbind } from './decode.js';
 
 /** Thrown into a walk when the poll's time budget is spent: the walk keeps what it has. */
 export class BudgetSpentError extends Error {
@@ -128,18 +128,4 @@ export async function walkColumns(
     throw err;
   }
   return { columns, partial: false, warnings };
-}
-
-/** Promisified net-snmp calls, bound to one session. */
-export function sessionRequester(
-  session: Session,
-  version: '1' | '2c' | '3',
-  guard: <T>(start: (cb: (err: Error | null, res?: T) => void) => void) => Promise<T>,
-): SnmpRequester {
-  return {
-    version,
-    get: (oids) => guard<Varbind[]>((cb) => session.get(oids, cb)),
-    getNext: (oids) => guard<Varbind[]>((cb) => session.getNext(oids, cb)),
-    getBulk: (oids, reps) => guard<Varbind[][]>((cb) => session.getBulk(oids, 0, reps, cb)),
-  };
 }
