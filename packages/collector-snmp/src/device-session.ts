@@ -73,6 +73,8 @@ export class DeviceSession {
   /** The engine last written to the shared state. */
   saved: { engineId: string; boots: number; at: number } | undefined;
   duplicateOf: string | undefined;
+  /** Rows each column group had at the last complete walk (sizes the first GETBULK). */
+  readonly rowHints = new Map<string, number>();
 
   constructor(
     pool: UdpSocketPool,

@@ -10,3 +10,4 @@ export type { EngineRecord } from './engine-registry.js';
 export { peekRequestId } from './socket-pool.js';
 export { BudgetSpentError, compareOids, walkColumns } from './walker.js';
 export type { SnmpRequester, WalkOutcome } from './walker.js';
+export { installFastOidDecoder } from './fast-oid.js';

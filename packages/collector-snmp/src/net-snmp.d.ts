@@ -108,3 +108,17 @@ declare module 'net-snmp' {
   };
   export default snmp;
 }
+
+// The BER reader net-snmp decodes with; see fast-oid.ts.
+declare module 'asn1-ber' {
+  export interface BerReader {
+    _buf: Buffer;
+    _size: number;
+    _offset: number;
+    length: number;
+    peek(): number | null;
+    readLength(offset?: number): number | null;
+    readOID: (this: BerReader, tag?: number) => string | null;
+  }
+  export const Ber: { Reader: { prototype: BerReader } };
+}

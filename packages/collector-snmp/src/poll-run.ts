@@ -130,6 +130,8 @@ export async function walkTables(
   run: PollRun,
   profile: SnmpProfile,
   o: { columnsPerRequest: number; maxRepetitions: number; maxParallelRequests: number },
+  /** Rows per column group at the previous poll of this device (read and updated). */
+  rowHints: Map<string, number>,
 ): Promise<TablesOutcome> {
   const tables: Record<string, Record<string, Row>> = {};
   const counters: CounterSample = new Map();
@@ -140,11 +142,14 @@ export async function walkTables(
     for (let i = 0; i < table.columns.length; i += o.columnsPerRequest) {
       const group = table.columns.slice(i, i + o.columnsPerRequest);
       tasks.push(async () => {
+        const hintKey = group[0]!.oid;
         const res = await walkColumns(
           req,
           group.map((c) => c.oid),
           o.maxRepetitions,
+          rowHints.get(hintKey),
         );
+        if (!res.partial) rowHints.set(hintKey, Math.max(0, ...res.columns.map((c) => c.length)));
         partial ||= res.partial;
         warnings.push(...res.warnings);
         group.forEach((c, k) => {

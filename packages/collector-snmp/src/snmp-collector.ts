@@ -30,6 +30,7 @@ import {
 import type { SnmpProfile } from './profile.js';
 import { RateTracker } from './rates.js';
 import type { Rates } from './rates.js';
+import { installFastOidDecoder } from './fast-oid.js';
 import { UdpSocketPool } from './socket-pool.js';
 import { BudgetSpentError } from './walker.js';
 
@@ -67,6 +68,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
     this.#o = resolveSnmpCollectorOptions(options);
+    installFastOidDecoder();
     this.#logger = deps.logger;
     this.#clock = deps.clock;
     this.#pool = new UdpSocketPool(this.#o.socketCount, deps.logger, this.#o.receiveBufferBytes);
@@ -222,7 +224,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       }
       const up = got.get(SYS_UPTIME_OID)?.value;
       const uptime = typeof up === 'number' ? up : undefined;
-      const t = await walkTables(req, run, profile, o);
+      const t = await walkTables(req, run, profile, o, ds.rowHints);
       if (profile === DEFAULT_SNMP_PROFILE) addInterfaceCounters(t.tables.interfaces);
       const rates = t.partial
         ? undefined

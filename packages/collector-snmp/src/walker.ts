@@ -10,10 +10,15 @@ export class BudgetSpentError extends Error {
   }
 }
 
-/** Compares two dotted numeric OIDs without allocating. */
+/** Compares two dotted numeric OIDs without allocating (skips their common prefix first). */
 export function compareOids(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
+  const n = Math.min(a.length, b.length);
+  let s = 0;
+  while (s < n && a.charCodeAt(s) === b.charCodeAt(s)) s++;
+  if (s === a.length && s === b.length) return 0;
+  while (s > 0 && a.charCodeAt(s - 1) !== 46) s--; // back to the start of the differing arc
+  let i = s;
+  let j = s;
   while (i < a.length && j < b.length) {
     let x = 0;
     let y = 0;
@@ -58,12 +63,16 @@ export async function walkColumns(
   req: SnmpRequester,
   columnOids: readonly string[],
   maxRepetitions: number,
+  /** Rows this table had last time: the first GETBULK asks for just one more, so a small table does not drag in max-repetitions × columns varbinds past its end. */
+  rowsLastTime?: number,
 ): Promise<WalkOutcome> {
   const columns: ColumnRows[] = columnOids.map(() => []);
   const last = [...columnOids];
   const warnings: string[] = [];
   let open = columnOids.map((_, i) => i);
   let reps = maxRepetitions;
+  let first =
+    rowsLastTime === undefined ? maxRepetitions : Math.min(maxRepetitions, rowsLastTime + 1);
   try {
     while (open.length > 0) {
       const batch = req.version === '1' ? open.slice(0, 1) : open;
@@ -74,8 +83,9 @@ export async function walkColumns(
             ? (await req.getNext(batch.map((i) => last[i]!))).map((vb) => [vb])
             : await req.getBulk(
                 batch.map((i) => last[i]!),
-                reps,
+                Math.min(reps, first),
               );
+        first = reps;
       } catch (err) {
         if (
           err instanceof snmp.RequestFailedError &&
@@ -86,7 +96,8 @@ export async function walkColumns(
           continue;
         }
         if (err instanceof snmp.RequestFailedError && err.status === TOO_BIG && reps > 1) {
-          reps = Math.max(1, Math.floor(reps / 2));
+          reps = Math.max(1, Math.floor(Math.min(reps, first) / 2));
+          first = reps;
           continue;
         }
         throw err;

@@ -224,10 +224,16 @@ describe('SNMP faults are classified for the breaker and never crash the process
   });
 
   it('time budget spent mid-walk: returns what it gathered, marked partial', async () => {
-    const proxy = await startUdpDelayProxy({ targetPort: agent.port, replyDelayMs: 40 });
+    // One row per request, 100 ms per reply: the whole walk needs well over a second.
+    const proxy = await startUdpDelayProxy({ targetPort: agent.port, replyDelayMs: 100 });
     try {
       const res = await collector.collect(
-        device(collector, proxy.port, { maxRepetitions: 1, timeBudgetMs: 300 }, { id: 'budget' }),
+        device(
+          collector,
+          proxy.port,
+          { maxRepetitions: 1, columnsPerRequest: 5, maxParallelRequests: 1, timeBudgetMs: 700 },
+          { id: 'budget' },
+        ),
         ctxf(),
       );
       assert.equal(res.partial, true);
