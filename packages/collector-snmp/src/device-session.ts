@@ -67,7 +67,11 @@ const VERSIONS = { '1': snmp.Version1, '2c': snmp.Version2c, '3': snmp.Version3 
 export class DeviceSession {
   readonly session: Session;
   readonly endpoint: string;
+  readonly address: string;
   readonly fingerprint: string;
+  /** The device's host as configured, and when it was resolved to `address`. */
+  host = '';
+  resolvedAt = 0;
   /** Set by the poll in progress: a malformed datagram fails that poll. */
   onFailure: ((err: Error) => void) | undefined;
   /** The engine last written to the shared state. */
@@ -86,6 +90,7 @@ export class DeviceSession {
   ) {
     const vsock = pool.attach(address, port);
     this.endpoint = vsock.endpoint;
+    this.address = address;
     this.fingerprint = fingerprint;
     const options: SessionOptions = {
       port,

@@ -1,5 +1,5 @@
 import asn1 from 'asn1-ber';
-import type { BerReader } from 'asn1-ber';
+import type { BerReader, BerWriter } from 'asn1-ber';
 
 const PATCHED = Symbol.for('pollfleet.fastReadOID');
 const OID_TAG = 0x06;
@@ -40,6 +40,35 @@ export function installFastOidDecoder(): void {
     }
     this._offset = end;
     return out;
+  };
+  proto[PATCHED] = true;
+  installOidEncoderCache();
+}
+
+const ENCODED_CACHE_MAX = 8192;
+
+/**
+ * Requests mostly carry the same OIDs poll after poll (scalars, table columns): keep their
+ * encoding (bounded) instead of asn1-ber's validate-split-parse on every request.
+ */
+function installOidEncoderCache(): void {
+  const proto = asn1.Ber.Writer.prototype as BerWriter & { [PATCHED]?: true };
+  if (proto[PATCHED]) return;
+  const original = proto.writeOID;
+  const cache = new Map<string, Buffer>();
+  proto.writeOID = function writeOID(this: BerWriter, s: string, tag?: number): void {
+    if (tag !== undefined && tag !== OID_TAG) return original.call(this, s, tag);
+    const hit = cache.get(s);
+    if (hit) {
+      this._ensure(hit.length);
+      hit.copy(this._buf, this._offset);
+      this._offset += hit.length;
+      return;
+    }
+    const start = this._offset;
+    original.call(this, s, tag);
+    if (cache.size >= ENCODED_CACHE_MAX) cache.clear();
+    cache.set(s, Buffer.from(this._buf.subarray(start, this._offset)));
   };
   proto[PATCHED] = true;
 }

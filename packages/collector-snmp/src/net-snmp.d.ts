@@ -120,5 +120,11 @@ declare module 'asn1-ber' {
     readLength(offset?: number): number | null;
     readOID: (this: BerReader, tag?: number) => string | null;
   }
-  export const Ber: { Reader: { prototype: BerReader } };
+  export interface BerWriter {
+    _buf: Buffer;
+    _offset: number;
+    _ensure: (this: BerWriter, len: number) => void;
+    writeOID: (this: BerWriter, s: string, tag?: number) => void;
+  }
+  export const Ber: { Reader: { prototype: BerReader }; Writer: { prototype: BerWriter } };
 }

@@ -47,6 +47,8 @@ export interface SnmpPollData {
   readonly warnings?: string[];
 }
 
+const DNS_TTL_MS = 300_000;
+
 const aborted = (): CollectError => CollectError.transient(SnmpErrorCode.Aborted, 'poll aborted');
 
 /**
@@ -150,19 +152,26 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     seed: boolean,
   ): Promise<DeviceSession> {
     const o = device.options;
+    const existing = this.#sessions.get(device.id);
+    const now = this.#clock.now();
     let address = device.host;
     if (!isIPv4(address)) {
-      try {
-        address = (await lookup(device.host, { family: 4 })).address;
-      } catch {
-        throw CollectError.transient(
-          SnmpErrorCode.Unreachable,
-          `cannot resolve host "${device.host}" to IPv4`,
-        );
+      // Names are resolved once per DNS_TTL_MS per device, not on every poll.
+      if (existing?.host === device.host && now - existing.resolvedAt < DNS_TTL_MS) {
+        address = existing.address;
+      } else {
+        try {
+          address = (await lookup(device.host, { family: 4 })).address;
+          if (existing) existing.resolvedAt = now;
+        } catch {
+          throw CollectError.transient(
+            SnmpErrorCode.Unreachable,
+            `cannot resolve host "${device.host}" to IPv4`,
+          );
+        }
       }
     }
     const fp = sessionFingerprint(address, device.port, o, secrets);
-    const existing = this.#sessions.get(device.id);
     if (existing && existing.fingerprint === fp) {
       this.#sessions.delete(device.id); // LRU: most recently polled last
       this.#sessions.set(device.id, existing);
@@ -171,6 +180,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     existing?.close();
     this.#sessions.delete(device.id);
     const ds = new DeviceSession(this.#pool, address, device.port, o, secrets, fp);
+    ds.host = device.host;
+    ds.resolvedAt = now;
     if (o.version === '3' && seed) {
       try {
         const rec = await this.#engines.load(device.id);
@@ -262,8 +273,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       return err;
     // An agent given a wrong privacy key drops the request without a report: if it answers a
     // plain request, the timeout is a privacy failure, not an unreachable agent.
-    const address = ds.endpoint.slice(0, ds.endpoint.lastIndexOf(':'));
-    if (await agentAnswers(this.#pool, address, device.port, o)) {
+    if (await agentAnswers(this.#pool, ds.address, device.port, o)) {
       return CollectError.permanent(
         SnmpErrorCode.DecryptionFailed,
         'agent answers but not to authPriv requests: wrong v3 privacy key or protocol',

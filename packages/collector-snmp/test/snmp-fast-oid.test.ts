@@ -36,6 +36,16 @@ describe('fast OID decoder (replaces asn1-ber readOID)', () => {
     }
   });
 
+  it('encodes a cached OID exactly as the first time, also mid-buffer', () => {
+    const a = encode('1.3.6.1.2.1.2.2.1.10');
+    const b = encode('1.3.6.1.2.1.2.2.1.10');
+    assert.deepEqual(b, a);
+    const w = new asn1.Ber.Writer();
+    w.writeOID('1.3.6.1.2.1.2.2.1.10');
+    w.writeOID('1.3.6.1.2.1.2.2.1.10');
+    assert.deepEqual(w.buffer, Buffer.concat([a, a]));
+  });
+
   it('returns null on a truncated OID, like the original', () => {
     const b = encode('1.3.6.1.2.1.1.3.0');
     assert.equal(new asn1.Ber.Reader(b.subarray(0, b.length - 2)).readOID(), null);

@@ -285,6 +285,14 @@ describe('SNMP faults are classified for the breaker and never crash the process
     }
   });
 
+  it('a host name is resolved (localhost from /etc/hosts)', async () => {
+    const r = await collector.collect(
+      device(collector, agent.port, {}, { id: 'by-name', host: 'localhost' }),
+      ctxf(),
+    );
+    assert.ok(r.data.scalars.sysName);
+  });
+
   it('no secret appears in errors, results or logs', () => {
     const text =
       JSON.stringify(
