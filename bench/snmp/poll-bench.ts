@@ -20,6 +20,7 @@ import {
   startSnmpAgent,
 } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
+import { barePoll, bareSessions } from './bare-net-snmp.js';
 import { startExporter } from './snmp-exporter.js';
 
 const { values: args } = parseArgs({
@@ -90,6 +91,29 @@ interface Row {
   values: number;
 }
 const rows: Row[] = [];
+
+/** Must run before any SnmpCollector exists: the collector speeds up asn1-ber process-wide. */
+async function benchBare(agents: SnmpAgent[], version: 'v2c' | 'v3', conc: number): Promise<void> {
+  const sessions = bareSessions(agents, version, { ...S, user: U.authPriv });
+  const one = (i: number): Promise<void> => barePoll(sessions[i % sessions.length]!, REPS);
+  await pool(Math.max(conc, AGENTS), conc, one);
+  const n = Math.max(POLLS, conc * 4);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pool(n, conc, one);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  for (const s of sessions) s.close();
+  rows.push({
+    tool: 'bare net-snmp loop',
+    version,
+    conc,
+    polls: n,
+    perSec: n / wall,
+    cpuMsPerPoll: (cpu.user + cpu.system) / 1000 / n,
+    values: 0,
+  });
+}
 
 async function benchPollfleet(
   agents: SnmpAgent[],
@@ -288,6 +312,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pollfleet-bench-'));
 const agents = await Promise.all(Array.from({ length: AGENTS }, () => startSnmpAgent()));
 void freeUdpPort;
 try {
+  for (const version of VERSIONS) for (const conc of CONC) await benchBare(agents, version, conc);
   for (const version of VERSIONS) {
     for (const conc of CONC) {
       await benchPollfleet(
@@ -308,6 +333,11 @@ try {
       }
       const ex = last.find((r) => r.tool.startsWith('snmp_exporter'));
       const pf = last.find((r) => r.tool === 'pollfleet if_mib-equivalent');
+      const bare = last.find((r) => r.tool === 'bare net-snmp loop');
+      if (bare && pf)
+        console.log(
+          `  ratio pollfleet/bare net-snmp CPU per poll (same data): ${(pf.cpuMsPerPoll / bare.cpuMsPerPoll).toFixed(2)}`,
+        );
       if (ex && pf)
         console.log(
           `  ratio pollfleet/snmp_exporter CPU per poll (same data): ${(pf.cpuMsPerPoll / ex.cpuMsPerPoll).toFixed(2)}`,
