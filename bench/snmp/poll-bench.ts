@@ -2,7 +2,7 @@
 // snmpbulkwalk and Prometheus snmp_exporter, against several local snmpd agents.
 //
 //   node --conditions=source --import tsx bench/snmp/poll-bench.ts [--agents 4] [--polls 1500]
-//        [--concurrency 1,64,256] [--versions v2c,v3] [--no-exporter] [--no-c]
+//        [--concurrency 1,64,256] [--versions v2c,v3] [--tools bare,default,ifmib,c,exporter]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +29,8 @@ const { values: args } = parseArgs({
     polls: { type: 'string', default: '1500' },
     concurrency: { type: 'string', default: '1,64,256' },
     versions: { type: 'string', default: 'v2c,v3' },
-    'no-exporter': { type: 'boolean', default: false },
-    'no-c': { type: 'boolean', default: false },
+    /** Any of bare, default, ifmib, c, exporter. */
+    tools: { type: 'string', default: 'bare,default,ifmib,c,exporter' },
     'max-repetitions': { type: 'string', default: '25' },
   },
 });
@@ -39,6 +39,7 @@ const POLLS = Number(args.polls);
 const CONC = args.concurrency.split(',').map(Number);
 const VERSIONS = args.versions.split(',') as ('v2c' | 'v3')[];
 const REPS = Number(args['max-repetitions']);
+const TOOLS = new Set(args.tools.split(','));
 
 /** What snmp_exporter's if_mib module collects: sysUpTime + ifTable + ifXTable. */
 const IF_MIB_PROFILE: SnmpProfile = {
@@ -312,19 +313,25 @@ const dir = mkdtempSync(join(tmpdir(), 'pollfleet-bench-'));
 const agents = await Promise.all(Array.from({ length: AGENTS }, () => startSnmpAgent()));
 void freeUdpPort;
 try {
-  for (const version of VERSIONS) for (const conc of CONC) await benchBare(agents, version, conc);
+  if (TOOLS.has('bare')) {
+    for (const version of VERSIONS) for (const conc of CONC) await benchBare(agents, version, conc);
+  }
   for (const version of VERSIONS) {
     for (const conc of CONC) {
-      await benchPollfleet(
-        agents,
-        version,
-        conc,
-        DEFAULT_SNMP_PROFILE,
-        'pollfleet default profile',
-      );
-      await benchPollfleet(agents, version, conc, IF_MIB_PROFILE, 'pollfleet if_mib-equivalent');
-      if (!args['no-c'] && conc <= 64) await benchC(agents, version, conc);
-      if (!args['no-exporter']) await benchExporter(agents, version, conc, dir);
+      if (TOOLS.has('default')) {
+        await benchPollfleet(
+          agents,
+          version,
+          conc,
+          DEFAULT_SNMP_PROFILE,
+          'pollfleet default profile',
+        );
+      }
+      if (TOOLS.has('ifmib')) {
+        await benchPollfleet(agents, version, conc, IF_MIB_PROFILE, 'pollfleet if_mib-equivalent');
+      }
+      if (TOOLS.has('c') && conc <= 64) await benchC(agents, version, conc);
+      if (TOOLS.has('exporter')) await benchExporter(agents, version, conc, dir);
       const last = rows.filter((r) => r.version === version && r.conc === conc);
       for (const r of last) {
         console.log(

@@ -41,17 +41,25 @@ function isPrintable(b: Buffer): boolean {
   return true;
 }
 
-/** Counter64 arrives as big-endian bytes. */
-export function counter64(b: Buffer): bigint {
-  let v = 0n;
-  for (let i = 0; i < b.length; i++) v = (v << 8n) | BigInt(b[i]!);
-  return v;
+/** Counter64 arrives as big-endian bytes: a number while exact (< 2^53), else a bigint. */
+export function counter64(b: Buffer): number | bigint {
+  const n = b.length;
+  if (n === 0) return 0;
+  if (n <= 6) return b.readUIntBE(0, n);
+  let hi = 0;
+  for (let i = 0; i < n - 6; i++) hi = hi * 256 + b[i]!;
+  const v = hi * 2 ** 48 + b.readUIntBE(n - 6, 6);
+  if (v <= Number.MAX_SAFE_INTEGER) return v;
+  let big = 0n;
+  for (let i = 0; i < n; i++) big = (big << 8n) | BigInt(b[i]!);
+  return big;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** JSON form of a 64-bit value: a number up to 2^53, a decimal string above. */
-export function bigToJson(v: bigint): number | string {
+export function counterToJson(v: number | bigint): number | string {
+  if (typeof v === 'number') return v;
   return v <= MAX_SAFE ? Number(v) : v.toString();
 }
 
@@ -69,7 +77,8 @@ export function decodeValue(vb: SnmpVarbind): SnmpValue | undefined {
       if (!Buffer.isBuffer(v)) return typeof v === 'string' ? v : undefined;
       return isPrintable(v) ? v.toString('latin1') : { hex: v.toString('hex') };
     case COUNTER64:
-      return Buffer.isBuffer(v) ? bigToJson(counter64(v)) : undefined;
+      if (!Buffer.isBuffer(v)) return undefined;
+      return counterToJson(counter64(v));
     case OID:
     case IP_ADDRESS:
       return typeof v === 'string' ? v : undefined;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import snmp from 'net-snmp';
 import type { Session, SessionOptions } from 'net-snmp';
@@ -39,26 +38,16 @@ export function readSecrets(o: SnmpOptions, creds: Credentials | undefined): Dev
   };
 }
 
-/** Everything that requires a new session when it changes (secrets only as a hash). */
-export function sessionFingerprint(
-  address: string,
-  port: number,
-  o: SnmpOptions,
-  s: DeviceSecrets,
-): string {
-  const h = createHash('sha256')
-    .update(JSON.stringify([s.community, s.authKey, s.privKey]))
-    .digest('hex');
-  return JSON.stringify([
-    address,
-    port,
-    o.version,
-    o.security,
-    o.context,
-    o.requestTimeoutMs,
-    o.retries,
-    h,
-  ]);
+const optionKeys = new WeakMap<SnmpOptions, string>();
+
+/** Everything but the secrets that requires a new session when it changes (cached per options object). */
+export function sessionFingerprint(address: string, port: number, o: SnmpOptions): string {
+  let k = optionKeys.get(o);
+  if (k === undefined) {
+    k = JSON.stringify([o.version, o.security, o.context, o.requestTimeoutMs, o.retries]);
+    optionKeys.set(o, k);
+  }
+  return `${address}:${port}:${k}`;
 }
 
 const VERSIONS = { '1': snmp.Version1, '2c': snmp.Version2c, '3': snmp.Version3 } as const;
@@ -69,6 +58,7 @@ export class DeviceSession {
   readonly endpoint: string;
   readonly address: string;
   readonly fingerprint: string;
+  readonly #secrets: DeviceSecrets;
   /** The device's host as configured, and when it was resolved to `address`. */
   host = '';
   resolvedAt = 0;
@@ -92,6 +82,7 @@ export class DeviceSession {
     this.endpoint = vsock.endpoint;
     this.address = address;
     this.fingerprint = fingerprint;
+    this.#secrets = secrets;
     const options: SessionOptions = {
       port,
       version: VERSIONS[o.version],
@@ -121,6 +112,17 @@ export class DeviceSession {
     // net-snmp emits a datagram it cannot decode as 'error' on the session: never unhandled.
     this.session.on('error', fail);
     vsock.on('deliveryError', fail);
+  }
+
+  /** Can this session serve a poll with these parameters? */
+  matches(fingerprint: string, s: DeviceSecrets): boolean {
+    const m = this.#secrets;
+    return (
+      fingerprint === this.fingerprint &&
+      s.community === m.community &&
+      s.authKey === m.authKey &&
+      s.privKey === m.privKey
+    );
   }
 
   /** Starts from an engine another pod (or an earlier session) discovered: no discovery round trip. */

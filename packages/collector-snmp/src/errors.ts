@@ -18,6 +18,8 @@ export const SnmpErrorCode = {
   EngineSync: 'SNMP_ENGINE_SYNC_FAILED',
   /** transient: the poll was aborted (device timeout or poller stopping). */
   Aborted: 'SNMP_ABORTED',
+  /** transient: the profile source failed (database unreachable...). */
+  ProfileUnavailable: 'SNMP_PROFILE_UNAVAILABLE',
   /** permanent: v3 user unknown to the agent (usmStatsUnknownUserNames). */
   UnknownUser: 'SNMP_UNKNOWN_USER',
   /** permanent: v3 authentication failed (usmStatsWrongDigests or a reply with a bad digest). */

@@ -3,7 +3,7 @@ import type { Session } from 'net-snmp';
 import { decodeValue, isException, SnmpType, counter64 } from './decode.js';
 import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
 import type { SnmpProfile } from './profile.js';
-import type { CounterSample, CounterValue } from './rates.js';
+import type { CounterSample } from './rates.js';
 import { walkColumns } from './walker.js';
 import type { SnmpRequester } from './walker.js';
 
@@ -143,38 +143,40 @@ export async function walkTables(
       const group = table.columns.slice(i, i + o.columnsPerRequest);
       tasks.push(async () => {
         const hintKey = group[0]!.oid;
+        const rows = (tables[table.name] ??= {});
+        let tc = counters.get(table.name);
+        const sink = (k: number, index: string, vb: Varbind): void => {
+          const value = decodeValue(vb);
+          if (value === undefined) return;
+          const name = group[k]!.name;
+          (rows[index] ??= {})[name] = value;
+          if (vb.type !== SnmpType.COUNTER32 && vb.type !== SnmpType.COUNTER64) return;
+          if (!tc) counters.set(table.name, (tc = { counter64: new Set(), rows: new Map() }));
+          let r = tc.rows.get(index);
+          if (!r) tc.rows.set(index, (r = {}));
+          if (vb.type === SnmpType.COUNTER32) r[name] = vb.value as number;
+          else {
+            tc.counter64.add(name);
+            r[name] = counter64(vb.value as Buffer);
+          }
+        };
         const res = await walkColumns(
           req,
           group.map((c) => c.oid),
           o.maxRepetitions,
           rowHints.get(hintKey),
+          sink,
         );
-        if (!res.partial) rowHints.set(hintKey, Math.max(0, ...res.columns.map((c) => c.length)));
+        if (!res.partial) rowHints.set(hintKey, Math.max(0, ...res.counts));
         partial ||= res.partial;
         warnings.push(...res.warnings);
-        group.forEach((c, k) => {
-          for (const [index, vb] of res.columns[k]!) {
-            const value = decodeValue(vb);
-            if (value === undefined) continue;
-            const rows = (tables[table.name] ??= {});
-            (rows[index] ??= {})[c.name] = value;
-            if (vb.type === SnmpType.COUNTER32 || vb.type === SnmpType.COUNTER64) {
-              let t = counters.get(table.name);
-              if (!t)
-                counters.set(table.name, (t = new Map<string, Record<string, CounterValue>>()));
-              let r = t.get(index);
-              if (!r) t.set(index, (r = {}));
-              r[c.name] =
-                vb.type === SnmpType.COUNTER32
-                  ? (vb.value as number)
-                  : counter64(vb.value as Buffer);
-            }
-          }
-        });
       });
     }
   }
   await runLimited(tasks, o.maxParallelRequests, run);
+  for (const name of Object.keys(tables)) {
+    if (Object.keys(tables[name]!).length === 0) delete tables[name]; // the agent has no such table
+  }
   return { tables, counters, partial, warnings };
 }
 

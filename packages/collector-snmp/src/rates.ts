@@ -1,8 +1,14 @@
-/** One counter value: Counter32 as number, Counter64 as bigint. */
+/** One counter value: a number, or a bigint for a Counter64 above 2^53. */
 export type CounterValue = number | bigint;
 
-/** Counters of one poll: table → row index → column → value. */
-export type CounterSample = Map<string, Map<string, Record<string, CounterValue>>>;
+/** One table's counters of one poll: which columns are Counter64, and row index → column → value. */
+export interface TableCounters {
+  readonly counter64: Set<string>;
+  readonly rows: Map<string, Record<string, CounterValue>>;
+}
+
+/** Counters of one poll, per table. */
+export type CounterSample = Map<string, TableCounters>;
 
 /** Rates per second: table → row index → column → rate. */
 export type Rates = Record<string, Record<string, Record<string, number>>>;
@@ -54,8 +60,8 @@ export class RateTracker {
     }
     if (!(seconds > 0)) return undefined;
     const rates: Rates = {};
-    for (const [table, rows] of counters) {
-      const prevRows = prev.counters.get(table);
+    for (const [table, { counter64, rows }] of counters) {
+      const prevRows = prev.counters.get(table)?.rows;
       if (!prevRows) continue;
       const out: Record<string, Record<string, number>> = {};
       let any = false;
@@ -67,15 +73,22 @@ export class RateTracker {
         for (const name in cols) {
           const cur = cols[name]!;
           const old = p[name];
-          if (old === undefined || typeof old !== typeof cur) continue;
+          if (old === undefined) continue;
           let delta: number;
-          if (typeof cur === 'number') {
-            const o = old as number;
-            delta = cur >= o ? cur - o : cur + WRAP32 - o;
+          if (counter64.has(name)) {
+            // A 64-bit counter does not wrap in practice: going down means it was reset.
+            if (typeof cur === 'number' && typeof old === 'number') {
+              if (cur < old) continue;
+              delta = cur - old;
+            } else {
+              const d = BigInt(cur) - BigInt(old);
+              if (d < 0n) continue;
+              delta = Number(d);
+            }
           } else {
-            const o = old as bigint;
-            if (cur < o) continue; // a 64-bit counter does not wrap in practice: reset
-            delta = Number(cur - o);
+            const c = Number(cur);
+            const o = Number(old);
+            delta = c >= o ? c - o : c + WRAP32 - o;
           }
           r[name] = delta / seconds;
           rowAny = true;

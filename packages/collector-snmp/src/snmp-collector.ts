@@ -127,7 +127,15 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const hit = this.#profiles.get(p);
     if (hit && hit.until > now) return [p, hit.profile];
     const source = this.#o.profileSource;
-    const raw = source ? await source.get(p) : undefined;
+    let raw: unknown;
+    try {
+      raw = source ? await source.get(p) : undefined;
+    } catch {
+      throw CollectError.transient(
+        SnmpErrorCode.ProfileUnavailable,
+        `SNMP profile "${p}" could not be read from the profile source`,
+      );
+    }
     if (!raw)
       throw CollectError.permanent(
         SnmpErrorCode.UnknownProfile,
@@ -171,8 +179,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         }
       }
     }
-    const fp = sessionFingerprint(address, device.port, o, secrets);
-    if (existing && existing.fingerprint === fp) {
+    const fp = sessionFingerprint(address, device.port, o);
+    if (existing?.matches(fp, secrets)) {
       this.#sessions.delete(device.id); // LRU: most recently polled last
       this.#sessions.set(device.id, existing);
       return existing;

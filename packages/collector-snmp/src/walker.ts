@@ -43,8 +43,14 @@ export interface SnmpRequester {
 /** One column's rows: [index suffix, varbind]. */
 export type ColumnRows = [string, Varbind][];
 
+/** Receives each row as it arrives (instead of collecting `columns`). */
+export type VarbindSink = (column: number, index: string, vb: Varbind) => void;
+
 export interface WalkOutcome {
+  /** Rows per column (empty arrays when a sink was given). */
   readonly columns: ColumnRows[];
+  /** Rows seen per column. */
+  readonly counts: number[];
   /** The budget ran out before every column reached its end. */
   readonly partial: boolean;
   readonly warnings: string[];
@@ -65,8 +71,10 @@ export async function walkColumns(
   maxRepetitions: number,
   /** Rows this table had last time: the first GETBULK asks for just one more, so a small table does not drag in max-repetitions × columns varbinds past its end. */
   rowsLastTime?: number,
+  sink?: VarbindSink,
 ): Promise<WalkOutcome> {
   const columns: ColumnRows[] = columnOids.map(() => []);
+  const counts = columnOids.map(() => 0);
   const last = [...columnOids];
   const warnings: string[] = [];
   let open = columnOids.map((_, i) => i);
@@ -120,7 +128,9 @@ export async function walkColumns(
             ended = true;
             break;
           }
-          columns[col]!.push([vb.oid.slice(prefix.length), vb]);
+          if (sink) sink(col, vb.oid.slice(prefix.length), vb);
+          else columns[col]!.push([vb.oid.slice(prefix.length), vb]);
+          counts[col]!++;
           last[col] = vb.oid;
           progressed = true;
         }
@@ -135,8 +145,8 @@ export async function walkColumns(
       }
     }
   } catch (err) {
-    if (err instanceof BudgetSpentError) return { columns, partial: true, warnings };
+    if (err instanceof BudgetSpentError) return { columns, counts, partial: true, warnings };
     throw err;
   }
-  return { columns, partial: false, warnings };
+  return { columns, counts, partial: false, warnings };
 }

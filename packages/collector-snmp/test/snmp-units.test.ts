@@ -94,12 +94,21 @@ describe('profiles', () => {
     const c = makeCollector({
       profileSource: {
         get: async (n) =>
-          n === 'mine'
-            ? { scalars: [{ name: 'x', oid: '1.3.6.1.2.1.1.5.0' }], tables: [] }
-            : undefined,
+          n === 'db-down'
+            ? Promise.reject(new Error('connection refused'))
+            : n === 'mine'
+              ? { scalars: [{ name: 'x', oid: '1.3.6.1.2.1.1.5.0' }], tables: [] }
+              : undefined,
       },
     });
     try {
+      await assert.rejects(
+        c.collect(device(c, 1, { profile: 'db-down' }), context()),
+        (e: unknown) =>
+          e instanceof CollectError &&
+          e.code === 'SNMP_PROFILE_UNAVAILABLE' &&
+          e.kind === 'transient',
+      );
       await assert.rejects(
         c.collect(device(c, 1, { profile: 'nope' }), context()),
         (e: unknown) =>
@@ -111,8 +120,9 @@ describe('profiles', () => {
   });
 });
 
-const sample = (v: number | bigint, col = 'c'): CounterSample =>
-  new Map([['t', new Map([['1', { [col]: v }]])]]);
+/** One Counter32 (number) or Counter64 (`c64`) value in table t, row 1, column c. */
+const sample = (v: number | bigint, c64 = typeof v === 'bigint'): CounterSample =>
+  new Map([['t', { counter64: new Set(c64 ? ['c'] : []), rows: new Map([['1', { c: v }]]) }]]);
 
 describe('RateTracker', () => {
   it('rates over sysUpTime; no rate on the first sample', () => {
@@ -131,7 +141,10 @@ describe('RateTracker', () => {
     const r = new RateTracker(10);
     r.update('d', 0, 0, sample(2n ** 60n + 5n));
     assert.deepEqual(r.update('d', 100, 0, sample(2n ** 60n + 105n)), { t: { '1': { c: 100 } } });
-    assert.deepEqual(r.update('d', 200, 0, sample(5n)), {});
+    assert.deepEqual(r.update('d', 200, 0, sample(5, true)), {});
+    // crossing 2^53: the previous value a number, the new one a bigint
+    r.update('d', 300, 0, sample(2 ** 53 - 10, true));
+    assert.deepEqual(r.update('d', 400, 0, sample(2n ** 53n + 10n)), { t: { '1': { c: 20 } } });
   });
 
   it('sysUpTime went backwards (agent restarted): no rates at all', () => {
@@ -180,5 +193,37 @@ describe('EngineRegistry', () => {
     assert.equal(await reg.save('b', { ...rec, endpoint: '10.0.0.2:161' }), 'a');
     // Same address (two rows for one agent, e.g. two contexts) is not a clone.
     assert.equal(await reg.save('c', { ...rec, endpoint: '10.0.0.2:161' }), undefined);
+  });
+});
+
+describe('Counter64 decoding', () => {
+  it('is a number up to 2^53 and an exact string above, whatever the encoded length', async () => {
+    const { counter64, counterToJson } = await import('@pollfleet/collector-snmp');
+    const be = (v: bigint, len: number): Buffer => {
+      const b = Buffer.alloc(len);
+      for (let i = len - 1, x = v; i >= 0; i--, x >>= 8n) b[i] = Number(x & 0xffn);
+      return b;
+    };
+    for (const v of [
+      0n,
+      1n,
+      255n,
+      2n ** 32n + 7n,
+      2n ** 48n - 1n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 64n - 1n,
+    ]) {
+      for (const len of [8, 9]) {
+        assert.equal(
+          String(counterToJson(counter64(be(v, len)))),
+          v.toString(),
+          `${v} in ${len} bytes`,
+        );
+      }
+    }
+    assert.equal(counterToJson(counter64(be(2n ** 53n - 1n, 8))), Number.MAX_SAFE_INTEGER);
+    assert.equal(counterToJson(counter64(be(2n ** 64n - 1n, 9))), '18446744073709551615');
+    assert.equal(counter64(Buffer.from([0x01, 0x00])), 256);
   });
 });
