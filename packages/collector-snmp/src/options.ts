@@ -35,7 +35,7 @@ export interface SnmpOptions {
   readonly retries: number;
   /** GETBULK max-repetitions. @defaultValue 25 */
   readonly maxRepetitions: number;
-  /** Table columns asked for in one GETBULK (fewer requests; the agent truncates replies that would be too big). @defaultValue 40 */
+  /** Table columns asked for in one GETBULK (net-snmp's snmpd answers at most ~100 varbinds per GETBULK; more columns only get truncated). @defaultValue 20 */
   readonly columnsPerRequest: number;
   /** Requests of one device in flight at once (a weak device CPU is not flooded). @defaultValue 2 */
   readonly maxParallelRequests: number;
@@ -203,7 +203,7 @@ export function parseSnmpOptions(raw: unknown, deviceId: string): SnmpOptions {
     requestTimeoutMs: int(o, 'timeoutMs', 1500, 50, 60_000, deviceId),
     retries: int(o, 'retries', 1, 0, 10, deviceId),
     maxRepetitions: int(o, 'maxRepetitions', 25, 1, 200, deviceId),
-    columnsPerRequest: int(o, 'columnsPerRequest', 40, 1, 64, deviceId),
+    columnsPerRequest: int(o, 'columnsPerRequest', 20, 1, 64, deviceId),
     maxParallelRequests: int(o, 'maxParallelRequests', 2, 1, 16, deviceId),
     timeBudgetMs:
       timeBudget === undefined ? undefined : int(o, 'timeBudgetMs', 0, 100, 3_600_000, deviceId),
