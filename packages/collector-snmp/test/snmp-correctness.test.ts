@@ -255,6 +255,14 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
             { name: 'size', oid: '1.3.6.1.2.1.25.2.3.1.5' },
           ],
         },
+        // ipAdEntAddr (IpAddress) and ipAdEntIfIndex, indexed by an IP address (multi-arc index)
+        {
+          name: 'addresses',
+          columns: [
+            { name: 'addr', oid: '1.3.6.1.2.1.4.20.1.1' },
+            { name: 'ifIndex', oid: '1.3.6.1.2.1.4.20.1.2' },
+          ],
+        },
       ],
     };
     const tool: ToolTarget = {
@@ -264,11 +272,13 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
       env: agent.toolEnv,
     };
     const before = await toolBulkWalk(tool, '1.3.6.1.2.1.25.2.3.1');
+    for (const [k, v] of await toolBulkWalk(tool, '1.3.6.1.2.1.4.20.1')) before.set(k, v);
     const res = await collector.collect(
       device(collector, agent.port, { profile }, { id: 'custom' }),
       context(),
     );
     const afterW = await toolBulkWalk(tool, '1.3.6.1.2.1.25.2.3.1');
+    for (const [k, v] of await toolBulkWalk(tool, '1.3.6.1.2.1.4.20.1')) afterW.set(k, v);
     const data = res.data;
     assert.equal(data.profile, 'inline');
     assertSame(
@@ -279,7 +289,34 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
     );
     const n = await compareTable(tool, data, 'storage', profile, before, afterW);
     assert.ok(n > 0);
-    assert.deepEqual(Object.keys(data.tables), ['storage']);
+    assert.ok((await compareTable(tool, data, 'addresses', profile, before, afterW)) >= 2);
+    assert.equal(data.tables.addresses!['127.0.0.1']!.addr, '127.0.0.1');
+    assert.deepEqual(Object.keys(data.tables).sort(), ['addresses', 'storage']);
+  });
+
+  it('a profile referenced by name is read from the profile source (cached)', async () => {
+    let reads = 0;
+    const named = makeCollector({
+      profileSource: {
+        get: async (name) => {
+          reads++;
+          return name === 'vendor-x'
+            ? { scalars: [{ name: 'uptime', oid: '1.3.6.1.2.1.1.3.0' }], tables: [] }
+            : undefined;
+        },
+      },
+    });
+    try {
+      const d = device(named, agent.port, { profile: 'vendor-x' }, { id: 'named' });
+      const r1 = await named.collect(d, context());
+      const r2 = await named.collect(d, context());
+      assert.equal(r1.data.profile, 'vendor-x');
+      assert.equal(typeof r1.data.scalars.uptime, 'number');
+      assert.ok((r2.data.scalars.uptime as number) >= (r1.data.scalars.uptime as number));
+      assert.equal(reads, 1);
+    } finally {
+      await named.close();
+    }
   });
 
   it('computes interface rates from the previous poll of the same device', async () => {
