@@ -111,6 +111,29 @@ describe('shared sockets and shared v3 engine state', () => {
     }
   });
 
+  it('an agent reboot is followed without a failed poll, and the new engine is shared', async () => {
+    const shared = new MemorySharedState();
+    const c = makeCollector({}, shared);
+    try {
+      const d = device(c, agents[0]!.port, authPriv, { id: 'reboot' });
+      const before = (await c.collect(d, context())).data.engine!;
+      // snmpd started with -C regenerates its engine id on restart: the harder case (the engine
+      // the session holds is unknown to the agent), which also covers boots going up.
+      await agents[0]!.restart();
+      const after = (await c.collect(d, context())).data.engine!;
+      assert.ok(
+        after.engineId !== before.engineId || after.boots > before.boots,
+        `engine unchanged: ${JSON.stringify(after)}`,
+      );
+      const stored = JSON.parse((await shared.get(snmpKeys.engine('reboot')))!) as {
+        engineId: string;
+      };
+      assert.equal(stored.engineId, after.engineId);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('two devices answering with the same engine id are reported', async () => {
     const shared = new MemorySharedState();
     const proxy = await startUdpDelayProxy({ targetPort: agents[1]!.port });

@@ -28,6 +28,8 @@ export interface SnmpAgent {
   readonly port: number;
   /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
   readonly pid: number;
+  /** Stops and starts snmpd again on the same port and data: a reboot (engine boots + 1). */
+  restart(): Promise<void>;
   /** Environment for running the C tools without MIB noise. */
   readonly toolEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -111,51 +113,79 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   await writeFile(confFile, conf);
   const toolEnv: NodeJS.ProcessEnv = { ...process.env, MIBS: '', MIBDIRS: join(dir, 'no-mibs') };
 
+  const env = { ...toolEnv, SNMPCONFPATH: dir };
   for (let attempt = 0; ; attempt++) {
     const port = await freeUdpPort();
-    const child: ChildProcess = spawn(
-      '/usr/sbin/snmpd',
-      ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
-      { env: { ...toolEnv, SNMPCONFPATH: dir }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    let exited = false;
-    const exitedP = new Promise<void>((resolve) =>
-      child.once('exit', () => ((exited = true), resolve())),
-    );
-    child.once('error', () => undefined);
-
-    for (let i = 0; i < 50 && !exited; i++) {
-      if (await answers(port, community, 200)) {
-        const pid = child.pid ?? -1;
-        return {
-          host: '127.0.0.1',
-          port,
-          pid,
-          toolEnv,
-          async stop() {
-            if (!exited) {
-              child.kill('SIGCONT');
-              child.kill('SIGTERM');
-              const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-              await exitedP;
-              clearTimeout(t);
-            }
-            await rm(dir, { recursive: true, force: true });
-          },
-        };
-      }
-    }
-    if (!exited) {
-      child.kill('SIGKILL');
-      await exitedP;
+    let proc = await launch(confFile, dir, port, env, community);
+    if (proc) {
+      return {
+        host: '127.0.0.1',
+        port,
+        get pid() {
+          return proc?.child.pid ?? -1;
+        },
+        toolEnv,
+        async restart() {
+          if (proc) await proc.stop();
+          // Same port and persistent dir: same engine id, snmpEngineBoots + 1.
+          for (
+            let i = 0;
+            i < 20 && !(proc = await launch(confFile, dir, port, env, community));
+            i++
+          ) {
+            await sleep(100);
+          }
+          if (!proc) throw new Error('snmpd did not restart');
+        },
+        async stop() {
+          if (proc) await proc.stop();
+          proc = undefined;
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
     }
     if (attempt >= 2) {
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`snmpd did not start: ${output.slice(-500)}`);
+      throw new Error('snmpd did not start');
     }
     await sleep(100);
   }
+}
+
+interface Launched {
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts snmpd on `port`; undefined when it exits or does not answer within ~10 s. */
+async function launch(
+  confFile: string,
+  dir: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  community: string,
+): Promise<Launched | undefined> {
+  const child: ChildProcess = spawn(
+    '/usr/sbin/snmpd',
+    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
+    { env, stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  let exited = false;
+  const exitedP = new Promise<void>((resolve) =>
+    child.once('exit', () => ((exited = true), resolve())),
+  );
+  child.once('error', () => undefined);
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exitedP;
+    clearTimeout(t);
+  };
+  for (let i = 0; i < 50 && !exited; i++) {
+    if (await answers(port, community, 200)) return { child, stop };
+  }
+  await stop();
+  return undefined;
 }
