@@ -294,6 +294,21 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
     assert.deepEqual(Object.keys(data.tables).sort(), ['addresses', 'storage']);
   });
 
+  it('forget() drops the device state (no rates next poll); sessions are bounded by maxDevices', async () => {
+    const small = makeCollector({ maxDevices: 2 });
+    try {
+      const ds = ['a', 'b', 'c'].map((id) => device(small, agent.port, {}, { id }));
+      for (const d of [...ds, ...ds])
+        assert.ok((await small.collect(d, context())).data.scalars.sysName);
+      const d = ds[2]!;
+      await new Promise((r) => setTimeout(r, 1100)); // a sysUpTime later: rates would be due
+      small.forget(d.id);
+      assert.equal((await small.collect(d, context())).data.rates, undefined);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('a profile referenced by name is read from the profile source (cached)', async () => {
     let reads = 0;
     const named = makeCollector({

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectError, DeviceConfigError, systemClock } from '@pollfleet/core';
+import { CollectError, CollectorRegistry, DeviceConfigError, systemClock } from '@pollfleet/core';
 import {
   compareOids,
   EngineRegistry,
@@ -8,13 +8,29 @@ import {
   parseSnmpProfile,
   peekRequestId,
   RateTracker,
+  registerSnmpCollector,
+  SnmpCollector,
   SnmpProfileError,
 } from '@pollfleet/collector-snmp';
 import type { CounterSample } from '@pollfleet/collector-snmp';
-import { MemorySharedState } from '@pollfleet/testing';
+import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import { context, device, makeCollector } from './helpers.js';
 
 const field = (f: string) => (e: unknown) => e instanceof DeviceConfigError && e.field === f;
+
+describe('registration', () => {
+  it('registers under type snmp with default port 161', async () => {
+    const registry = registerSnmpCollector(new CollectorRegistry());
+    const c = registry.get('snmp', {
+      logger: testLogger(),
+      clock: systemClock,
+      sharedState: new MemorySharedState(),
+    });
+    assert.ok(c instanceof SnmpCollector);
+    assert.equal(c.defaultPort, 161);
+    await registry.close();
+  });
+});
 
 describe('parseSnmpOptions', () => {
   it('fills defaults', () => {
