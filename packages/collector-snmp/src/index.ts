@@ -1,1 +1,14 @@
-export {};
+export * from './snmp-collector.js';
+export * from './errors.js';
+export * from './options.js';
+export * from './profile.js';
+export { RateTracker } from './rates.js';
+export type { CounterSample, CounterValue, Rates, TableCounters } from './rates.js';
+export { counter64, counterToJson } from './decode.js';
+export type { SnmpValue, SnmpVarbind } from './decode.js';
+export { EngineRegistry, snmpKeys } from './engine-registry.js';
+export type { EngineRecord } from './engine-registry.js';
+export { peekRequestId } from './socket-pool.js';
+export { BudgetSpentError, compareOids, walkColumns } from './walker.js';
+export type { SnmpRequester, WalkOutcome } from './walker.js';
+export { installFastOidDecoder } from './fast-oid.js';

@@ -1,2 +1,3 @@
-// SNMP agent helpers (a real snmpd started with a generated config) land with the SNMP collector (issue 4).
-export {};
+export * from './snmp-agent.js';
+export * from './udp-delay-proxy.js';
+export * from './snmp-tools.js';

@@ -1,0 +1,199 @@
+import { performance } from 'node:perf_hooks';
+import snmp from 'net-snmp';
+import type { Session, SessionOptions } from 'net-snmp';
+import { CollectError } from '@pollfleet/core';
+import type { Credentials } from '@pollfleet/core';
+import type { EngineRecord } from './engine-registry.js';
+import { MalformedReplyError, SnmpErrorCode } from './errors.js';
+import type { SnmpOptions } from './options.js';
+import type { UdpSocketPool } from './socket-pool.js';
+
+/** Secrets of one device, read from its credentials. Never logged, never in errors. */
+export interface DeviceSecrets {
+  readonly community: string | undefined;
+  readonly authKey: string | undefined;
+  readonly privKey: string | undefined;
+}
+
+function need(creds: Credentials | undefined, key: string): string {
+  const v = creds?.get(key);
+  if (v === undefined || v === '') {
+    throw CollectError.permanent(
+      SnmpErrorCode.MissingCredential,
+      `credential "${key}" is missing from the device's credentials`,
+    );
+  }
+  return v;
+}
+
+/** The secrets the options call for; a missing one is a permanent failure naming the key. */
+export function readSecrets(o: SnmpOptions, creds: Credentials | undefined): DeviceSecrets {
+  if (o.version !== '3')
+    return { community: need(creds, 'community'), authKey: undefined, privKey: undefined };
+  const level = o.security?.level ?? 'noAuthNoPriv';
+  return {
+    community: undefined,
+    authKey: level === 'noAuthNoPriv' ? undefined : need(creds, 'authKey'),
+    privKey: level === 'authPriv' ? need(creds, 'privKey') : undefined,
+  };
+}
+
+const optionKeys = new WeakMap<SnmpOptions, string>();
+
+/** Everything but the secrets that requires a new session when it changes (cached per options object). */
+export function sessionFingerprint(address: string, port: number, o: SnmpOptions): string {
+  let k = optionKeys.get(o);
+  if (k === undefined) {
+    k = JSON.stringify([o.version, o.security, o.context, o.requestTimeoutMs, o.retries]);
+    optionKeys.set(o, k);
+  }
+  return `${address}:${port}:${k}`;
+}
+
+const VERSIONS = { '1': snmp.Version1, '2c': snmp.Version2c, '3': snmp.Version3 } as const;
+
+/** A device's net-snmp session on a shared socket, kept across polls (v3 engine state lives here). */
+export class DeviceSession {
+  readonly session: Session;
+  readonly endpoint: string;
+  readonly address: string;
+  readonly fingerprint: string;
+  readonly #secrets: DeviceSecrets;
+  /** The device's host as configured, and when it was resolved to `address`. */
+  host = '';
+  resolvedAt = 0;
+  /** Set by the poll in progress: a malformed datagram fails that poll. */
+  onFailure: ((err: Error) => void) | undefined;
+  /** The engine last written to the shared state. */
+  saved: { engineId: string; boots: number; at: number } | undefined;
+  duplicateOf: string | undefined;
+  /** Rows each column group had at the last complete walk (sizes the first GETBULK). */
+  readonly rowHints = new Map<string, number>();
+
+  constructor(
+    pool: UdpSocketPool,
+    address: string,
+    port: number,
+    o: SnmpOptions,
+    secrets: DeviceSecrets,
+    fingerprint: string,
+  ) {
+    const vsock = pool.attach(address, port);
+    this.endpoint = vsock.endpoint;
+    this.address = address;
+    this.fingerprint = fingerprint;
+    this.#secrets = secrets;
+    const options: SessionOptions = {
+      port,
+      version: VERSIONS[o.version],
+      retries: o.retries,
+      timeout: o.requestTimeoutMs,
+      context: o.context,
+      dgramModule: { createSocket: () => vsock },
+    };
+    const sec = o.security;
+    if (o.version === '3' && sec) {
+      const user = {
+        name: sec.user,
+        level: snmp.SecurityLevel[sec.level]!,
+        ...(sec.authProtocol && secrets.authKey !== undefined
+          ? { authProtocol: snmp.AuthProtocols[sec.authProtocol]!, authKey: secrets.authKey }
+          : {}),
+        ...(sec.privProtocol && secrets.privKey !== undefined
+          ? { privProtocol: snmp.PrivProtocols[sec.privProtocol]!, privKey: secrets.privKey }
+          : {}),
+      };
+      this.session = snmp.createV3Session(address, user, options);
+    } else {
+      this.session = snmp.createSession(address, secrets.community ?? '', options);
+    }
+    vsock.pending = this.session.reqs;
+    const fail = (): void => this.onFailure?.(new MalformedReplyError());
+    // net-snmp emits a datagram it cannot decode as 'error' on the session: never unhandled.
+    this.session.on('error', fail);
+    vsock.on('deliveryError', fail);
+  }
+
+  /** Can this session serve a poll with these parameters? */
+  matches(fingerprint: string, s: DeviceSecrets): boolean {
+    const m = this.#secrets;
+    return (
+      fingerprint === this.fingerprint &&
+      s.community === m.community &&
+      s.authKey === m.authKey &&
+      s.privKey === m.privKey
+    );
+  }
+
+  /** Starts from an engine another pod (or an earlier session) discovered: no discovery round trip. */
+  seed(rec: EngineRecord, now: number): void {
+    const s = this.session;
+    s.msgSecurityParameters = {
+      msgAuthoritativeEngineID: Buffer.from(rec.engineId, 'hex'),
+      msgAuthoritativeEngineBoots: rec.boots,
+      msgAuthoritativeEngineTime: rec.time,
+    };
+    s.engineTimeBoots = rec.boots;
+    s.engineTimeBase = rec.time;
+    s.latestReceivedEngineTime = rec.time;
+    s.engineTimeReceivedAt = performance.now() - Math.max(0, now - rec.at);
+  }
+
+  /** The agent's engine as this session knows it now (v3, after a successful exchange). */
+  engine(): { engineId: string; boots: number; time: number } | undefined {
+    const p = this.session.msgSecurityParameters;
+    if (!p || p.msgAuthoritativeEngineID.length === 0) return undefined;
+    // noAuthNoPriv: net-snmp keeps no time notion (replies are not authenticated).
+    const t = this.session.getEngineTime() ?? {
+      engineBoots: p.msgAuthoritativeEngineBoots,
+      engineTime: p.msgAuthoritativeEngineTime,
+    };
+    return {
+      engineId: p.msgAuthoritativeEngineID.toString('hex'),
+      boots: t.engineBoots,
+      time: t.engineTime,
+    };
+  }
+
+  close(): void {
+    this.onFailure = undefined;
+    try {
+      this.session.close(); // closes the virtual socket: cancels what is in flight
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * Does the agent answer at all? A v3 noAuthNoPriv request for the same user: any reply (even a
+ * report refusing the security level) proves the agent is up and reachable. Used when authPriv
+ * requests time out, since an agent given a wrong privacy key drops the request silently.
+ */
+export async function agentAnswers(
+  pool: UdpSocketPool,
+  address: string,
+  port: number,
+  o: SnmpOptions,
+): Promise<boolean> {
+  const vsock = pool.attach(address, port);
+  const session = snmp.createV3Session(
+    address,
+    { name: o.security?.user ?? '', level: snmp.SecurityLevel.noAuthNoPriv! },
+    { port, retries: 0, timeout: o.requestTimeoutMs, dgramModule: { createSocket: () => vsock } },
+  );
+  vsock.pending = session.reqs;
+  session.on('error', () => undefined);
+  try {
+    return await new Promise<boolean>((resolve) => {
+      session.get(['1.3.6.1.2.1.1.3.0'], (err) => {
+        resolve(
+          !(err instanceof snmp.RequestTimedOutError) &&
+            !(err && 'code' in err && err.code === 'ECLOSED'),
+        );
+      });
+    });
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,195 @@
+import snmp from 'net-snmp';
+import type { Session } from 'net-snmp';
+import { decodeValue, isException, SnmpType, counter64 } from './decode.js';
+import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
+import type { SnmpProfile } from './profile.js';
+import type { CounterSample } from './rates.js';
+import { walkColumns } from './walker.js';
+import type { SnmpRequester } from './walker.js';
+
+type Cb<T> = (err: Error | null, res?: T) => void;
+
+/**
+ * One poll's requests: each is a promise that settles at once when the poll is stopped (abort,
+ * budget spent, malformed datagram), whatever net-snmp is still doing.
+ */
+export class PollRun {
+  readonly #session: Session;
+  readonly #pending = new Set<(err: Error) => void>();
+  #stopped: Error | undefined;
+
+  constructor(session: Session) {
+    this.#session = session;
+  }
+
+  get stopped(): Error | undefined {
+    return this.#stopped;
+  }
+
+  readonly guard = <T>(start: (cb: Cb<T>) => void): Promise<T> => {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.#pending.delete(fail);
+        reject(err);
+      };
+      this.#pending.add(fail);
+      try {
+        start((err, res) => {
+          if (err) return fail(err);
+          if (settled) return;
+          settled = true;
+          this.#pending.delete(fail);
+          resolve(res as T);
+        });
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  };
+
+  stop(err: Error): void {
+    if (this.#stopped) return;
+    this.#stopped = err;
+    for (const fail of [...this.#pending]) fail(err);
+    this.#session.cancelRequests(err);
+  }
+}
+
+/** Runs tasks with at most `limit` in flight; the first failure stops the run and is rethrown. */
+export async function runLimited(
+  tasks: readonly (() => Promise<void>)[],
+  limit: number,
+  run: PollRun,
+): Promise<void> {
+  let next = 0;
+  let first: Error | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length && first === undefined) {
+      const task = tasks[next++]!;
+      try {
+        await task();
+      } catch (err) {
+        if (first === undefined) {
+          first = err instanceof Error ? err : new Error('table walk failed');
+          run.stop(first);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (first !== undefined) throw first;
+}
+
+const SCALARS_PER_PDU = 32;
+const NO_SUCH_NAME = snmp.ErrorStatus.NoSuchName;
+
+/** GETs scalars, many per PDU. Missing objects are left out. Returns oid → varbind. */
+export async function getScalars(
+  req: SnmpRequester,
+  oids: readonly string[],
+): Promise<Map<string, Varbind>> {
+  const out = new Map<string, Varbind>();
+  for (let i = 0; i < oids.length; i += SCALARS_PER_PDU) {
+    const chunk = oids.slice(i, i + SCALARS_PER_PDU);
+    let vbs: Varbind[];
+    try {
+      vbs = await req.get(chunk);
+    } catch (err) {
+      // v1 fails the whole PDU when one object is missing: ask one by one.
+      if (!(err instanceof snmp.RequestFailedError && err.status === NO_SUCH_NAME)) throw err;
+      vbs = [];
+      for (const oid of chunk) {
+        try {
+          vbs.push(...(await req.get([oid])));
+        } catch (e) {
+          if (!(e instanceof snmp.RequestFailedError && e.status === NO_SUCH_NAME)) throw e;
+        }
+      }
+    }
+    for (const vb of vbs) if (!isException(vb.type)) out.set(vb.oid, vb);
+  }
+  return out;
+}
+
+export type Row = Record<string, SnmpValue>;
+
+export interface TablesOutcome {
+  readonly tables: Record<string, Record<string, Row>>;
+  readonly counters: CounterSample;
+  readonly partial: boolean;
+  readonly warnings: string[];
+}
+
+/** Walks every table of the profile: columns grouped per GETBULK, groups run with bounded parallelism. */
+export async function walkTables(
+  req: SnmpRequester,
+  run: PollRun,
+  profile: SnmpProfile,
+  o: { columnsPerRequest: number; maxRepetitions: number; maxParallelRequests: number },
+  /** Rows per column group at the previous poll of this device (read and updated). */
+  rowHints: Map<string, number>,
+): Promise<TablesOutcome> {
+  const tables: Record<string, Record<string, Row>> = {};
+  const counters: CounterSample = new Map();
+  const warnings: string[] = [];
+  let partial = false;
+  const tasks: (() => Promise<void>)[] = [];
+  for (const table of profile.tables) {
+    for (let i = 0; i < table.columns.length; i += o.columnsPerRequest) {
+      const group = table.columns.slice(i, i + o.columnsPerRequest);
+      tasks.push(async () => {
+        const hintKey = group[0]!.oid;
+        const rows = (tables[table.name] ??= {});
+        let tc = counters.get(table.name);
+        const sink = (k: number, index: string, vb: Varbind): void => {
+          const value = decodeValue(vb);
+          if (value === undefined) return;
+          const name = group[k]!.name;
+          (rows[index] ??= {})[name] = value;
+          if (vb.type !== SnmpType.COUNTER32 && vb.type !== SnmpType.COUNTER64) return;
+          if (!tc) counters.set(table.name, (tc = { counter64: new Set(), rows: new Map() }));
+          let r = tc.rows.get(index);
+          if (!r) tc.rows.set(index, (r = {}));
+          if (vb.type === SnmpType.COUNTER32) r[name] = vb.value as number;
+          else {
+            tc.counter64.add(name);
+            r[name] = counter64(vb.value as Buffer);
+          }
+        };
+        const res = await walkColumns(
+          req,
+          group.map((c) => c.oid),
+          o.maxRepetitions,
+          rowHints.get(hintKey),
+          sink,
+        );
+        if (!res.partial) rowHints.set(hintKey, Math.max(0, ...res.counts));
+        partial ||= res.partial;
+        warnings.push(...res.warnings);
+      });
+    }
+  }
+  await runLimited(tasks, o.maxParallelRequests, run);
+  for (const name of Object.keys(tables)) {
+    if (Object.keys(tables[name]!).length === 0) delete tables[name]; // the agent has no such table
+  }
+  return { tables, counters, partial, warnings };
+}
+
+/** Promisified net-snmp calls, bound to one session. */
+export function sessionRequester(
+  session: Session,
+  version: '1' | '2c' | '3',
+  guard: <T>(start: (cb: (err: Error | null, res?: T) => void) => void) => Promise<T>,
+): SnmpRequester {
+  return {
+    version,
+    get: (oids) => guard<Varbind[]>((cb) => session.get(oids, cb)),
+    getNext: (oids) => guard<Varbind[]>((cb) => session.getNext(oids, cb)),
+    getBulk: (oids, reps) => guard<Varbind[][]>((cb) => session.getBulk(oids, 0, reps, cb)),
+  };
+}

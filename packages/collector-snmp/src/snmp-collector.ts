@@ -1,0 +1,360 @@
+import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
+import type { Logger } from 'pino';
+import { CollectError } from '@pollfleet/core';
+import type {
+  Clock,
+  CollectContext,
+  CollectResult,
+  Collector,
+  CollectorDeps,
+  CollectorRegistry,
+  DeviceSpec,
+} from '@pollfleet/core';
+import { agentAnswers, DeviceSession, readSecrets, sessionFingerprint } from './device-session.js';
+import type { DeviceSecrets } from './device-session.js';
+import { EngineRegistry } from './engine-registry.js';
+import { classifySnmpError, needsRediscovery, SnmpErrorCode, SnmpProfileError } from './errors.js';
+import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
+import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
+import { getScalars, PollRun, sessionRequester, walkTables } from './poll-run.js';
+import type { Row } from './poll-run.js';
+import { decodeValue } from './decode.js';
+import type { SnmpValue } from './decode.js';
+import {
+  DEFAULT_SNMP_PROFILE,
+  INTERFACE_COUNTER_FALLBACKS,
+  parseSnmpProfile,
+  SYS_UPTIME_OID,
+} from './profile.js';
+import type { SnmpProfile } from './profile.js';
+import { RateTracker } from './rates.js';
+import type { Rates } from './rates.js';
+import { installFastOidDecoder } from './fast-oid.js';
+import { UdpSocketPool } from './socket-pool.js';
+import { BudgetSpentError } from './walker.js';
+
+/** What one poll publishes. */
+export interface SnmpPollData {
+  readonly profile: string;
+  readonly scalars: Record<string, SnmpValue>;
+  /** table → row index (OID suffix) → column → value. Tables the agent does not have are absent. */
+  readonly tables: Record<string, Record<string, Row>>;
+  /** Per second, from the previous poll of the device; absent on the first poll and after a restart. */
+  readonly rates?: Rates;
+  /** v3: the agent's engine, and another device answering with the same engine id. */
+  readonly engine?: { engineId: string; boots: number; time: number; duplicateOf?: string };
+  readonly warnings?: string[];
+}
+
+const DNS_TTL_MS = 300_000;
+
+const aborted = (): CollectError => CollectError.transient(SnmpErrorCode.Aborted, 'poll aborted');
+
+/**
+ * Polls devices over SNMP v1, v2c and v3 with net-snmp, on a few shared UDP sockets.
+ * One instance serves every SNMP device of the pod.
+ */
+export class SnmpCollector implements Collector<SnmpOptions> {
+  readonly type = 'snmp';
+  readonly defaultPort = 161;
+  readonly #o: ResolvedSnmpCollectorOptions;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #pool: UdpSocketPool;
+  readonly #engines: EngineRegistry;
+  readonly #rates: RateTracker;
+  readonly #sessions = new Map<string, DeviceSession>();
+  readonly #profiles = new Map<string, { profile: SnmpProfile; until: number }>();
+  #closed = false;
+
+  constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
+    this.#o = resolveSnmpCollectorOptions(options);
+    installFastOidDecoder();
+    this.#logger = deps.logger;
+    this.#clock = deps.clock;
+    this.#pool = new UdpSocketPool(this.#o.socketCount, deps.logger, this.#o.receiveBufferBytes);
+    this.#engines = new EngineRegistry(deps.sharedState, deps.clock, this.#o.engineTtlMs);
+    this.#rates = new RateTracker(this.#o.maxDevices);
+  }
+
+  parseOptions(raw: unknown, deviceId: string): SnmpOptions {
+    return parseSnmpOptions(raw, deviceId);
+  }
+
+  /** UDP sockets open right now (bounded by `socketCount`). */
+  get openSockets(): number {
+    return this.#pool.socketCount;
+  }
+
+  async collect(
+    device: DeviceSpec<SnmpOptions>,
+    ctx: CollectContext,
+  ): Promise<CollectResult<SnmpPollData>> {
+    if (this.#closed) throw CollectError.transient(SnmpErrorCode.Aborted, 'collector closed');
+    const o = device.options;
+    if (ctx.signal.aborted) throw aborted();
+    const secrets = readSecrets(o, ctx.credentials);
+    const [profileName, profile] = await this.#profile(o.profile);
+    try {
+      return await this.#poll(device, ctx, profileName, profile, secrets, true);
+    } catch (err) {
+      if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
+      // The agent restarted or its engine changed under us: discover it afresh, once.
+      ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
+      this.#drop(device.id);
+      try {
+        return await this.#poll(device, ctx, profileName, profile, secrets, false);
+      } catch (err2) {
+        throw this.#failed(err2, device, ctx);
+      }
+    }
+  }
+
+  #failed(err: unknown, device: DeviceSpec<SnmpOptions>, ctx: CollectContext): CollectError {
+    const e = classifySnmpError(err, device.options.version);
+    ctx.logger.debug(
+      { deviceId: device.id, code: e.code, kind: e.kind, err: e },
+      'snmp poll failed',
+    );
+    return e;
+  }
+
+  async #profile(p: string | SnmpProfile): Promise<[string, SnmpProfile]> {
+    if (typeof p !== 'string') return ['inline', p];
+    if (p === 'default') return ['default', DEFAULT_SNMP_PROFILE];
+    const now = this.#clock.now();
+    const hit = this.#profiles.get(p);
+    if (hit && hit.until > now) return [p, hit.profile];
+    const source = this.#o.profileSource;
+    let raw: unknown;
+    try {
+      raw = source ? await source.get(p) : undefined;
+    } catch {
+      throw CollectError.transient(
+        SnmpErrorCode.ProfileUnavailable,
+        `SNMP profile "${p}" could not be read from the profile source`,
+      );
+    }
+    if (!raw)
+      throw CollectError.permanent(
+        SnmpErrorCode.UnknownProfile,
+        `SNMP profile "${p}" does not exist`,
+      );
+    let profile: SnmpProfile;
+    try {
+      profile = parseSnmpProfile(raw, `profile "${p}"`);
+    } catch (err) {
+      if (err instanceof SnmpProfileError)
+        throw CollectError.permanent(SnmpErrorCode.UnknownProfile, err.message);
+      throw err;
+    }
+    if (this.#profiles.size >= 1000) this.#profiles.clear();
+    this.#profiles.set(p, { profile, until: now + this.#o.profileCacheMs });
+    return [p, profile];
+  }
+
+  async #session(
+    device: DeviceSpec<SnmpOptions>,
+    secrets: DeviceSecrets,
+    seed: boolean,
+  ): Promise<DeviceSession> {
+    const o = device.options;
+    const existing = this.#sessions.get(device.id);
+    const now = this.#clock.now();
+    let address = device.host;
+    if (!isIPv4(address)) {
+      // Names are resolved once per DNS_TTL_MS per device, not on every poll.
+      if (existing?.host === device.host && now - existing.resolvedAt < DNS_TTL_MS) {
+        address = existing.address;
+      } else {
+        try {
+          address = (await lookup(device.host, { family: 4 })).address;
+          if (existing) existing.resolvedAt = now;
+        } catch {
+          throw CollectError.transient(
+            SnmpErrorCode.Unreachable,
+            `cannot resolve host "${device.host}" to IPv4`,
+          );
+        }
+      }
+    }
+    const fp = sessionFingerprint(address, device.port, o);
+    if (existing?.matches(fp, secrets)) {
+      this.#sessions.delete(device.id); // LRU: most recently polled last
+      this.#sessions.set(device.id, existing);
+      return existing;
+    }
+    existing?.close();
+    this.#sessions.delete(device.id);
+    const ds = new DeviceSession(this.#pool, address, device.port, o, secrets, fp);
+    ds.host = device.host;
+    ds.resolvedAt = now;
+    if (o.version === '3' && seed) {
+      try {
+        const rec = await this.#engines.load(device.id);
+        if (rec && rec.endpoint === ds.endpoint) ds.seed(rec, this.#clock.now());
+      } catch (err) {
+        this.#logger.warn(
+          { err, deviceId: device.id },
+          'snmp engine record unreadable; discovering',
+        );
+      }
+    }
+    this.#sessions.set(device.id, ds);
+    if (this.#sessions.size > this.#o.maxDevices) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest !== undefined) this.#drop(oldest);
+    }
+    return ds;
+  }
+
+  async #poll(
+    device: DeviceSpec<SnmpOptions>,
+    ctx: CollectContext,
+    profileName: string,
+    profile: SnmpProfile,
+    secrets: DeviceSecrets,
+    seed: boolean,
+  ): Promise<CollectResult<SnmpPollData>> {
+    const o = device.options;
+    const ds = await this.#session(device, secrets, seed);
+    const run = new PollRun(ds.session);
+    ds.onFailure = (err) => run.stop(err);
+    const onAbort = (): void => run.stop(aborted());
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const budgetMs = o.timeBudgetMs ?? Math.max(1, Math.floor(device.timeoutMs * 0.8));
+    const timer = this.#clock.setTimeout(() => run.stop(new BudgetSpentError()), budgetMs);
+    try {
+      const req = sessionRequester(ds.session, o.version, run.guard);
+      const oids = profile.scalars.map((s) => s.oid);
+      if (!oids.includes(SYS_UPTIME_OID)) oids.push(SYS_UPTIME_OID);
+      let got;
+      try {
+        got = await getScalars(req, oids);
+      } catch (err) {
+        throw await this.#firstRequestFailed(err, ds, device);
+      }
+      const scalars: Record<string, SnmpValue> = {};
+      for (const s of profile.scalars) {
+        const vb = got.get(s.oid);
+        const v = vb && decodeValue(vb);
+        if (v !== undefined) scalars[s.name] = v;
+      }
+      const up = got.get(SYS_UPTIME_OID)?.value;
+      const uptime = typeof up === 'number' ? up : undefined;
+      const t = await walkTables(req, run, profile, o, ds.rowHints);
+      if (profile === DEFAULT_SNMP_PROFILE) addInterfaceCounters(t.tables.interfaces);
+      const rates = t.partial
+        ? undefined
+        : this.#rates.update(device.id, uptime, this.#clock.now(), t.counters);
+      const engine =
+        o.version === '3' ? await this.#saveEngine(device.id, ds, ctx.logger) : undefined;
+      const data: SnmpPollData = {
+        profile: profileName,
+        scalars,
+        tables: t.tables,
+        ...(rates ? { rates } : {}),
+        ...(engine ? { engine } : {}),
+        ...(t.warnings.length > 0 ? { warnings: t.warnings } : {}),
+      };
+      return t.partial ? { data, partial: true } : { data };
+    } finally {
+      timer.cancel();
+      ctx.signal.removeEventListener('abort', onAbort);
+      ds.onFailure = undefined;
+    }
+  }
+
+  /** Classifies a failure of the poll's first request (nothing gathered yet). */
+  async #firstRequestFailed(
+    err: unknown,
+    ds: DeviceSession,
+    device: DeviceSpec<SnmpOptions>,
+  ): Promise<unknown> {
+    const o = device.options;
+    if (err instanceof BudgetSpentError) {
+      return CollectError.transient(SnmpErrorCode.Timeout, 'no reply within the poll time budget');
+    }
+    const c = classifySnmpError(err, o.version);
+    if (c.code !== SnmpErrorCode.Timeout || o.security?.level !== 'authPriv' || this.#closed)
+      return err;
+    // An agent given a wrong privacy key drops the request without a report: if it answers a
+    // plain request, the timeout is a privacy failure, not an unreachable agent.
+    if (await agentAnswers(this.#pool, ds.address, device.port, o)) {
+      return CollectError.permanent(
+        SnmpErrorCode.DecryptionFailed,
+        'agent answers but not to authPriv requests: wrong v3 privacy key or protocol',
+      );
+    }
+    return err;
+  }
+
+  async #saveEngine(
+    deviceId: string,
+    ds: DeviceSession,
+    logger: Logger,
+  ): Promise<SnmpPollData['engine']> {
+    const e = ds.engine();
+    if (!e) return undefined;
+    const now = this.#clock.now();
+    const s = ds.saved;
+    if (
+      !s ||
+      s.engineId !== e.engineId ||
+      s.boots !== e.boots ||
+      now - s.at >= this.#o.engineRefreshMs
+    ) {
+      try {
+        const dup = await this.#engines.save(deviceId, { ...e, at: now, endpoint: ds.endpoint });
+        ds.saved = { engineId: e.engineId, boots: e.boots, at: now };
+        ds.duplicateOf = dup;
+        if (dup) {
+          logger.warn(
+            { deviceId, otherDeviceId: dup, engineId: e.engineId },
+            'two devices answer with the same SNMP engine id (cloned configuration?)',
+          );
+        }
+      } catch (err) {
+        logger.warn({ err, deviceId }, 'could not store the snmp engine record');
+      }
+    }
+    return ds.duplicateOf ? { ...e, duplicateOf: ds.duplicateOf } : e;
+  }
+
+  #drop(deviceId: string): void {
+    const ds = this.#sessions.get(deviceId);
+    this.#sessions.delete(deviceId);
+    ds?.close();
+  }
+
+  forget(deviceId: string): void {
+    this.#drop(deviceId);
+    this.#rates.forget(deviceId);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const id of [...this.#sessions.keys()]) this.#drop(id);
+    await this.#pool.close();
+  }
+}
+
+/** HC counter where the agent has it, the 32-bit one otherwise, under a short name. */
+function addInterfaceCounters(rows: Record<string, Row> | undefined): void {
+  if (!rows) return;
+  for (const row of Object.values(rows)) {
+    for (const [short, hc, low] of INTERFACE_COUNTER_FALLBACKS) {
+      const v = row[hc] ?? row[low];
+      if (v !== undefined) row[short] = v;
+    }
+  }
+}
+
+/** Registers the SNMP collector under type `snmp`. */
+export function registerSnmpCollector(
+  registry: CollectorRegistry,
+  options?: SnmpCollectorOptions,
+): CollectorRegistry {
+  return registry.registerCollector('snmp', (deps) => new SnmpCollector(deps, options));
+}

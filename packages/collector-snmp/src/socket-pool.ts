@@ -1,0 +1,207 @@
+import { createSocket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+
+type SendCb = (error: Error | null, bytes?: number) => void;
+
+/** Reads a BER header at `pos`: [tag, content start, content length], or undefined. */
+function header(buf: Buffer, pos: number): [number, number, number] | undefined {
+  if (pos + 2 > buf.length) return undefined;
+  const tag = buf[pos]!;
+  const l = buf[pos + 1]!;
+  if (l < 0x80) return [tag, pos + 2, l];
+  const n = l & 0x7f;
+  if (n === 0 || n > 4 || pos + 2 + n > buf.length) return undefined;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[pos + 2 + i]!;
+  return [tag, pos + 2 + n, len];
+}
+
+function readInt(buf: Buffer, h: [number, number, number]): number | undefined {
+  if (h[0] !== 0x02 || h[2] < 1 || h[2] > 6 || h[1] + h[2] > buf.length) return undefined;
+  return buf.readIntBE(h[1], h[2]);
+}
+
+/**
+ * The request id net-snmp matches a reply with (v1/v2c: the PDU's request-id; v3: msgID),
+ * read without decoding the message. Undefined when the datagram does not parse that far.
+ */
+export function peekRequestId(buf: Buffer): number | undefined {
+  const outer = header(buf, 0);
+  if (!outer || outer[0] !== 0x30) return undefined;
+  const ver = header(buf, outer[1]);
+  if (!ver) return undefined;
+  const version = readInt(buf, ver);
+  const next = header(buf, ver[1] + ver[2]);
+  if (!next) return undefined;
+  if (version === 3) {
+    if (next[0] !== 0x30) return undefined;
+    const id = header(buf, next[1]);
+    return id ? readInt(buf, id) : undefined;
+  }
+  if (next[0] !== 0x04) return undefined;
+  const pdu = header(buf, next[1] + next[2]);
+  if (!pdu || (pdu[0] & 0xe0) !== 0xa0) return undefined;
+  const id = header(buf, pdu[1]);
+  return id ? readInt(buf, id) : undefined;
+}
+
+/**
+ * What a net-snmp Session sees as its UDP socket: sends through a shared socket of the pool and
+ * receives the datagrams that come back from its agent's address and port.
+ */
+export class VirtualSocket extends EventEmitter {
+  readonly endpoint: string;
+  /** Request ids the owner is waiting for (net-snmp's `session.reqs`), for demultiplexing. */
+  pending: Record<string, unknown> | undefined;
+  readonly #slot: SocketSlot;
+  #closed = false;
+
+  constructor(slot: SocketSlot, endpoint: string) {
+    super();
+    this.#slot = slot;
+    this.endpoint = endpoint;
+  }
+
+  send(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    port: number,
+    address: string,
+    cb: SendCb,
+  ): void {
+    if (this.#closed) {
+      queueMicrotask(() => cb(Object.assign(new Error('socket closed'), { code: 'ECLOSED' })));
+      return;
+    }
+    this.#slot.socket.send(buf, offset, length, port, address, cb);
+  }
+
+  // net-snmp calls these; the shared socket's lifetime is the pool's, not the session's.
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  bind(): this {
+    return this;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#slot.detach(this);
+    this.emit('close');
+  }
+}
+
+class SocketSlot {
+  readonly socket: Socket;
+  readonly #byEndpoint = new Map<string, Set<VirtualSocket>>();
+  readonly #logger: Logger;
+  size = 0;
+
+  constructor(logger: Logger, receiveBufferBytes: number) {
+    this.#logger = logger;
+    this.socket = createSocket({ type: 'udp4', recvBufferSize: receiveBufferBytes });
+    this.socket.on('error', (err) => this.#logger.warn({ err }, 'snmp socket error'));
+    this.socket.on('message', (msg, rinfo) => this.#deliver(msg, rinfo));
+    this.socket.unref();
+  }
+
+  attach(endpoint: string): VirtualSocket {
+    const v = new VirtualSocket(this, endpoint);
+    let set = this.#byEndpoint.get(endpoint);
+    if (!set) this.#byEndpoint.set(endpoint, (set = new Set()));
+    set.add(v);
+    this.size++;
+    return v;
+  }
+
+  detach(v: VirtualSocket): void {
+    const set = this.#byEndpoint.get(v.endpoint);
+    if (set?.delete(v)) {
+      this.size--;
+      if (set.size === 0) this.#byEndpoint.delete(v.endpoint);
+    }
+  }
+
+  #deliver(msg: Buffer, rinfo: RemoteInfo): void {
+    const set = this.#byEndpoint.get(`${rinfo.address}:${rinfo.port}`);
+    if (!set) return; // a late reply for a session that has gone, or a stray datagram
+    let targets: Iterable<VirtualSocket> = set;
+    if (set.size > 1) {
+      const id = peekRequestId(msg);
+      const owner =
+        id === undefined
+          ? undefined
+          : [...set].find((v) => v.pending !== undefined && id in v.pending);
+      if (owner) targets = [owner];
+    }
+    for (const v of targets) {
+      try {
+        v.emit('message', msg, rinfo);
+      } catch (err) {
+        // net-snmp must never throw out of a socket callback: fail that session's poll instead.
+        v.emit('deliveryError', err);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/**
+ * A fixed number of UDP sockets shared by all devices: 10,000 devices need `socketCount` file
+ * descriptors, not 10,000. Replies are routed by the agent's address and port (and, when
+ * several sessions poll the same agent, by request id).
+ */
+export class UdpSocketPool {
+  readonly #slots: SocketSlot[] = [];
+  readonly #count: number;
+  readonly #logger: Logger;
+  readonly #receiveBufferBytes: number;
+  #next = 0;
+  #closed = false;
+
+  constructor(count: number, logger: Logger, receiveBufferBytes: number) {
+    this.#count = count;
+    this.#logger = logger;
+    this.#receiveBufferBytes = receiveBufferBytes;
+  }
+
+  /** A virtual socket for a session that talks to `address:port` (address must be an IP). */
+  attach(address: string, port: number): VirtualSocket {
+    if (this.#closed) throw new Error('socket pool closed');
+    let slot: SocketSlot;
+    if (this.#slots.length < this.#count) {
+      slot = new SocketSlot(this.#logger, this.#receiveBufferBytes);
+      this.#slots.push(slot);
+    } else {
+      slot = this.#slots[this.#next++ % this.#slots.length]!;
+    }
+    return slot.attach(`${address}:${port}`);
+  }
+
+  /** Open sockets (for tests and metrics). */
+  get socketCount(): number {
+    return this.#slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const slots = this.#slots.splice(0);
+    await Promise.all(slots.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,152 @@
+import snmp from 'net-snmp';
+import { isException } from './decode.js';
+import type { SnmpVarbind as Varbind } from './decode.js';
+
+/** Thrown into a walk when the poll's time budget is spent: the walk keeps what it has. */
+export class BudgetSpentError extends Error {
+  constructor() {
+    super('time budget spent');
+    this.name = 'BudgetSpentError';
+  }
+}
+
+/** Compares two dotted numeric OIDs without allocating (skips their common prefix first). */
+export function compareOids(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let s = 0;
+  while (s < n && a.charCodeAt(s) === b.charCodeAt(s)) s++;
+  if (s === a.length && s === b.length) return 0;
+  while (s > 0 && a.charCodeAt(s - 1) !== 46) s--; // back to the start of the differing arc
+  let i = s;
+  let j = s;
+  while (i < a.length && j < b.length) {
+    let x = 0;
+    let y = 0;
+    while (i < a.length && a.charCodeAt(i) !== 46) x = x * 10 + a.charCodeAt(i++) - 48;
+    while (j < b.length && b.charCodeAt(j) !== 46) y = y * 10 + b.charCodeAt(j++) - 48;
+    if (x !== y) return x < y ? -1 : 1;
+    i++;
+    j++;
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+
+/** The requests a walk issues, bound to one poll (which can cancel them). */
+export interface SnmpRequester {
+  readonly version: '1' | '2c' | '3';
+  get(oids: string[]): Promise<Varbind[]>;
+  getNext(oids: string[]): Promise<Varbind[]>;
+  getBulk(oids: string[], maxRepetitions: number): Promise<Varbind[][]>;
+}
+
+/** One column's rows: [index suffix, varbind]. */
+export type ColumnRows = [string, Varbind][];
+
+/** Receives each row as it arrives (instead of collecting `columns`). */
+export type VarbindSink = (column: number, index: string, vb: Varbind) => void;
+
+export interface WalkOutcome {
+  /** Rows per column (empty arrays when a sink was given). */
+  readonly columns: ColumnRows[];
+  /** Rows seen per column. */
+  readonly counts: number[];
+  /** The budget ran out before every column reached its end. */
+  readonly partial: boolean;
+  readonly warnings: string[];
+}
+
+const NO_SUCH_NAME = snmp.ErrorStatus.NoSuchName;
+const TOO_BIG = snmp.ErrorStatus.TooBig;
+
+/**
+ * Walks several table columns together: GETBULK over all still-open columns (GETNEXT for v1,
+ * one column at a time since v1 reports the end of a column as a PDU error). A column ends at
+ * the end of its subtree, at `endOfMibView`/`noSuchObject`/`noSuchInstance`, or at an OID that
+ * does not increase (a broken agent must not loop forever).
+ */
+export async function walkColumns(
+  req: SnmpRequester,
+  columnOids: readonly string[],
+  maxRepetitions: number,
+  /** Rows this table had last time: the first GETBULK asks for just one more, so a small table does not drag in max-repetitions × columns varbinds past its end. */
+  rowsLastTime?: number,
+  sink?: VarbindSink,
+): Promise<WalkOutcome> {
+  const columns: ColumnRows[] = columnOids.map(() => []);
+  const counts = columnOids.map(() => 0);
+  const last = [...columnOids];
+  const warnings: string[] = [];
+  let open = columnOids.map((_, i) => i);
+  let reps = maxRepetitions;
+  let first =
+    rowsLastTime === undefined ? maxRepetitions : Math.min(maxRepetitions, rowsLastTime + 1);
+  try {
+    while (open.length > 0) {
+      const batch = req.version === '1' ? open.slice(0, 1) : open;
+      let answer: Varbind[][];
+      try {
+        answer =
+          req.version === '1'
+            ? (await req.getNext(batch.map((i) => last[i]!))).map((vb) => [vb])
+            : await req.getBulk(
+                batch.map((i) => last[i]!),
+                Math.min(reps, first),
+              );
+        first = reps;
+      } catch (err) {
+        if (
+          err instanceof snmp.RequestFailedError &&
+          err.status === NO_SUCH_NAME &&
+          req.version === '1'
+        ) {
+          open = open.filter((i) => i !== batch[0]); // v1: end of the MIB view
+          continue;
+        }
+        if (err instanceof snmp.RequestFailedError && err.status === TOO_BIG && reps > 1) {
+          reps = Math.max(1, Math.floor(Math.min(reps, first) / 2));
+          first = reps;
+          continue;
+        }
+        throw err;
+      }
+      const stillOpen: number[] = [];
+      let progressed = false;
+      for (let k = 0; k < batch.length; k++) {
+        const col = batch[k]!;
+        const base = columnOids[col]!;
+        const prefix = base + '.';
+        const vbs = answer[k] ?? [];
+        let ended = false;
+        for (const vb of vbs) {
+          if (isException(vb.type) || !vb.oid.startsWith(prefix)) {
+            ended = true;
+            break;
+          }
+          if (compareOids(vb.oid, last[col]!) <= 0) {
+            warnings.push(`column ${base}: agent returned a non-increasing OID, walk stopped`);
+            ended = true;
+            break;
+          }
+          if (sink) sink(col, vb.oid.slice(prefix.length), vb);
+          else columns[col]!.push([vb.oid.slice(prefix.length), vb]);
+          counts[col]!++;
+          last[col] = vb.oid;
+          progressed = true;
+        }
+        if (!ended) stillOpen.push(col);
+      }
+      // Columns not in this batch (v1) stay open.
+      const rest = open.filter((i) => !batch.includes(i));
+      open = [...stillOpen, ...rest];
+      if (!progressed && stillOpen.length > 0) {
+        warnings.push('agent returned no usable varbinds for open columns, walk stopped');
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof BudgetSpentError) return { columns, counts, partial: true, warnings };
+    throw err;
+  }
+  return { columns, counts, partial: false, warnings };
+}

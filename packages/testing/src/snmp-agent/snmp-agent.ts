@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Users and community the generated config creates; tests pass these as credentials. */
+export const SNMP_AGENT_SECRETS = {
+  community: 'pf-community-7f3a',
+  authKey: 'pf-auth-key-91c2e',
+  privKey: 'pf-priv-key-44d8b',
+} as const;
+
+export const SNMP_AGENT_USERS = {
+  noAuthNoPriv: 'pfnoauth',
+  /** SHA-256 auth. */
+  authNoPriv: 'pfauth',
+  /** SHA-256 auth, AES-128 privacy. */
+  authPriv: 'pfpriv',
+  /** SHA-1 auth, DES privacy: older agents. */
+  authPrivShaDes: 'pfprivdes',
+} as const;
+
+export interface SnmpAgent {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
+  readonly pid: number;
+  /** Stops and starts snmpd again on the same port and data: a reboot (engine boots + 1). */
+  restart(): Promise<void>;
+  /** Environment for running the C tools without MIB noise. */
+  readonly toolEnv: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+export interface StartSnmpAgentOptions {
+  /** Extra snmpd.conf lines. */
+  extraConfig?: string[];
+}
+
+/** A free UDP port on loopback (bind to 0, read, close). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** Sends one v2c GET of sysUpTime and waits up to `ms` for any reply. */
+async function answers(port: number, community: string, ms: number): Promise<boolean> {
+  // Hand-encoded v2c GET 1.3.6.1.2.1.1.3.0, so the helper does not depend on the collector.
+  const c = Buffer.from(community, 'latin1');
+  const varbind = Buffer.from([0x30, 0x0c, 0x06, 0x08, 0x2b, 6, 1, 2, 1, 1, 3, 0, 0x05, 0x00]);
+  const vbl = Buffer.concat([Buffer.from([0x30, varbind.length]), varbind]);
+  const pduBody = Buffer.concat([
+    Buffer.from([0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]),
+    vbl,
+  ]);
+  const pdu = Buffer.concat([Buffer.from([0xa0, pduBody.length]), pduBody]);
+  const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x01, 0x04, c.length]), c, pdu]);
+  const msg = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+  const s = createSocket('udp4');
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      s.on('error', () => {
+        clearTimeout(t);
+        resolve(false);
+      });
+      s.on('message', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
+      s.send(msg, port, '127.0.0.1');
+    });
+  } finally {
+    s.close();
+  }
+}
+
+/**
+ * Starts a real, unprivileged `snmpd` on a free loopback UDP port with a generated config: a
+ * v2c community and one v3 user per security level ({@link SNMP_AGENT_USERS}). Resolves once
+ * the agent answers.
+ */
+export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promise<SnmpAgent> {
+  const dir = await mkdtemp(join(tmpdir(), 'pollfleet-snmpd-'));
+  const persist = join(dir, 'persist');
+  await mkdir(persist);
+  const { community, authKey, privKey } = SNMP_AGENT_SECRETS;
+  const u = SNMP_AGENT_USERS;
+  const conf = [
+    `[snmp] persistentDir ${persist}`,
+    `rocommunity ${community} 127.0.0.1`,
+    `createUser ${u.noAuthNoPriv}`,
+    `createUser ${u.authNoPriv} SHA-256 ${authKey}`,
+    `createUser ${u.authPriv} SHA-256 ${authKey} AES ${privKey}`,
+    `createUser ${u.authPrivShaDes} SHA ${authKey} DES ${privKey}`,
+    `rouser ${u.noAuthNoPriv} noauth`,
+    `rouser ${u.authNoPriv} auth`,
+    `rouser ${u.authPriv} priv`,
+    `rouser ${u.authPrivShaDes} priv`,
+    ...(options.extraConfig ?? []),
+    '',
+  ].join('\n');
+  const confFile = join(dir, 'snmpd.conf');
+  await writeFile(confFile, conf);
+  const toolEnv: NodeJS.ProcessEnv = { ...process.env, MIBS: '', MIBDIRS: join(dir, 'no-mibs') };
+
+  const env = { ...toolEnv, SNMPCONFPATH: dir };
+  for (let attempt = 0; ; attempt++) {
+    const port = await freeUdpPort();
+    let proc = await launch(confFile, dir, port, env, community);
+    if (proc) {
+      return {
+        host: '127.0.0.1',
+        port,
+        get pid() {
+          return proc?.child.pid ?? -1;
+        },
+        toolEnv,
+        async restart() {
+          if (proc) await proc.stop();
+          // Same port and persistent dir: same engine id, snmpEngineBoots + 1.
+          for (
+            let i = 0;
+            i < 20 && !(proc = await launch(confFile, dir, port, env, community));
+            i++
+          ) {
+            await sleep(100);
+          }
+          if (!proc) throw new Error('snmpd did not restart');
+        },
+        async stop() {
+          if (proc) await proc.stop();
+          proc = undefined;
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (attempt >= 2) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error('snmpd did not start');
+    }
+    await sleep(100);
+  }
+}
+
+interface Launched {
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts snmpd on `port`; undefined when it exits or does not answer within ~10 s. */
+async function launch(
+  confFile: string,
+  dir: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  community: string,
+): Promise<Launched | undefined> {
+  const child: ChildProcess = spawn(
+    '/usr/sbin/snmpd',
+    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
+    { env, stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  let exited = false;
+  const exitedP = new Promise<void>((resolve) =>
+    child.once('exit', () => ((exited = true), resolve())),
+  );
+  child.once('error', () => undefined);
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exitedP;
+    clearTimeout(t);
+  };
+  for (let i = 0; i < 50 && !exited; i++) {
+    if (await answers(port, community, 200)) return { child, stop };
+  }
+  await stop();
+  return undefined;
+}
