@@ -1,4 +1,16 @@
 import type { CollectorRegistry } from '@pollfleet/core';
+import { registerSnmpCollector } from '@pollfleet/collector-snmp';
+import type { SnmpProfileSource } from '@pollfleet/collector-snmp';
 
-/** The collectors every poller has. SNMP and RouterOS join as their packages land. */
-export function registerBuiltinCollectors(_registry: CollectorRegistry): void {}
+export interface BuiltinCollectorSources {
+  /** Named SNMP profiles (the inventory's `snmp_profiles` table). */
+  readonly snmpProfiles: SnmpProfileSource;
+}
+
+/** The collectors every poller has; more come from POLLFLEET_COLLECTOR_MODULES. */
+export function registerBuiltinCollectors(
+  registry: CollectorRegistry,
+  sources: BuiltinCollectorSources,
+): void {
+  registerSnmpCollector(registry, { profileSource: sources.snmpProfiles });
+}

@@ -98,7 +98,7 @@ export class Poller {
   async start(): Promise<AddressInfo> {
     if (this.#state !== 'idle') throw new Error(`cannot start a poller that is ${this.#state}`);
     this.#state = 'starting';
-    registerBuiltinCollectors(this.#collectors);
+    registerBuiltinCollectors(this.#collectors, { snmpProfiles: this.#inventory.snmpProfiles });
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });

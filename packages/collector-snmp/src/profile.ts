@@ -27,9 +27,12 @@ export interface SnmpProfile {
   readonly tables: readonly SnmpTableDef[];
 }
 
-/** Where named profiles come from (PostgreSQL in the poller, a map in tests). */
+/**
+ * Where named profiles come from (the `snmp_profiles` table in the poller, a map in tests).
+ * Definitions are stored JSON; the collector validates them on use.
+ */
 export interface SnmpProfileSource {
-  get(name: string): Promise<SnmpProfile | undefined>;
+  get(name: string): Promise<unknown>;
 }
 
 const OID = /^[0-2](\.(0|[1-9]\d{0,9}))+$/;
