@@ -1,2 +1,2 @@
-// The RouterOS API simulator lands with the RouterOS collector (issue 5).
-export {};
+export * from './fuzz-streams.js';
+export * from './wire.js';
