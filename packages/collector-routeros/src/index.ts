@@ -1,2 +1,4 @@
 export * from './errors.js';
 export * from './codec.js';
+export * from './transport.js';
+export * from './connection.js';
