@@ -107,7 +107,7 @@ function chunk(stream: Buffer, r: () => number): Buffer[] {
  * valid replies mutated (bit flips, truncation, hostile length prefixes, overwrites,
  * duplication). Each is cut into random chunks.
  */
-export function* fuzzStreams(seed: number, count: number): Generator<FuzzStream> {
+export function* fuzzStreams(seed: number, count: number): Generator<FuzzStream, void, undefined> {
   const r = seededRandom(seed);
   for (let i = 0; i < count; i++) {
     const kind = r();

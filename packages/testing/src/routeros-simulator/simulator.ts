@@ -88,11 +88,9 @@ export class SimulatedRouter {
     tlsOptions: { key: string; cert: string } | undefined,
   ): Promise<SimulatedRouter> {
     const holder: { router?: SimulatedRouter } = {};
-    const onConnection = (socket: net.Socket) => holder.router?.accept(socket);
-    const server = tlsOptions
-      ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert }, onConnection)
-      : net.createServer(onConnection);
-    server.on('tlsClientError', () => {}); // a client that rejects our certificate
+    // TLS is layered per socket (not tls.createServer) so accept-then-hang can also hang the handshake.
+    const context = tlsOptions ? tls.createSecureContext(tlsOptions) : undefined;
+    const server = net.createServer((socket) => holder.router?.accept(socket, context));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -123,12 +121,16 @@ export class SimulatedRouter {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(raw: net.Socket, context: tls.SecureContext | undefined): void {
     this.stats.connections++;
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    socket.on('error', () => {});
+    this.#sockets.add(raw);
+    raw.on('close', () => this.#sockets.delete(raw));
+    raw.on('error', () => {});
     if (this.faults.hangAfterAccept) return; // never read: the client's timeout must act
+    const socket = context
+      ? new tls.TLSSocket(raw, { isServer: true, secureContext: context })
+      : raw;
+    socket.on('error', () => {}); // a client that rejects our certificate, or resets
     const reader = new SentenceReader();
     const session = { loggedIn: false, stalled: new Set<string>() };
     socket.on('data', (chunk: Buffer) => {
