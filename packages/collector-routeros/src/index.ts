@@ -2,3 +2,8 @@ export * from './errors.js';
 export * from './codec.js';
 export * from './transport.js';
 export * from './connection.js';
+export * from './normalise.js';
+export * from './interface-rates.js';
+export * from './options.js';
+export * from './device-connections.js';
+export * from './collector.js';

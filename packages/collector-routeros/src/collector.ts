@@ -1,0 +1,224 @@
+import { CollectError, toCollectError } from '@pollfleet/core';
+import type {
+  CollectContext,
+  CollectResult,
+  Collector,
+  CollectorDeps,
+  CollectorRegistry,
+  DeviceSpec,
+} from '@pollfleet/core';
+import type { CommandReply, RouterOsConnection } from './connection.js';
+import { DeviceConnections } from './device-connections.js';
+import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
+import { InterfaceRateTracker } from './interface-rates.js';
+import type { InterfaceSample } from './interface-rates.js';
+import {
+  INTERFACE_PROPLIST,
+  normaliseHealth,
+  normaliseInterface,
+  normaliseItem,
+  normaliseRouterboard,
+  normaliseSystem,
+} from './normalise.js';
+import type { HealthSensor, RouterboardInfo, SystemInfo } from './normalise.js';
+import { parseRouterOsOptions, resolveRouterOsCollectorOptions } from './options.js';
+import type {
+  ExtraCommand,
+  ResolvedRouterOsCollectorOptions,
+  RouterOsCollectorOptions,
+  RouterOsOptions,
+} from './options.js';
+
+export const ROUTEROS_API_PORT = 8728;
+export const ROUTEROS_API_SSL_PORT = 8729;
+
+export type ExtraResult =
+  | { readonly ok: true; readonly items: Record<string, number | boolean | string>[] }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** What one poll publishes (`CollectResult.data`). Units are in the README. */
+export interface RouterOsData {
+  readonly transport: 'api' | 'api-ssl';
+  /** Epoch ms when the interface counters were read (the base of the rates). */
+  readonly sampledAt: number;
+  readonly system: SystemInfo;
+  /** Null on CHR/x86 or where `/system/routerboard` does not exist. */
+  readonly routerboard: RouterboardInfo | null;
+  /** Empty where the device has no sensors. */
+  readonly health: HealthSensor[];
+  readonly interfaces: InterfaceSample[];
+  readonly extras: Record<string, ExtraResult>;
+}
+
+/**
+ * Polls MikroTik routers over the RouterOS API (plain or TLS): system resource, identity,
+ * routerboard, health, interfaces with rates, and per-device extra prints. One connection per
+ * device, reused across polls; the commands of one poll run concurrently as tagged commands.
+ */
+export class RouterOsCollector implements Collector<RouterOsOptions> {
+  readonly type = 'routeros';
+  readonly defaultPort = ROUTEROS_API_PORT;
+  readonly #deps: CollectorDeps;
+  readonly #o: ResolvedRouterOsCollectorOptions;
+  readonly #connections: DeviceConnections;
+  readonly #rates = new InterfaceRateTracker();
+
+  constructor(deps: CollectorDeps, options: RouterOsCollectorOptions = {}) {
+    this.#deps = deps;
+    this.#o = resolveRouterOsCollectorOptions(options);
+    this.#connections = new DeviceConnections({
+      clock: deps.clock,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
+      cancelTimeoutMs: this.#o.cancelTimeoutMs,
+      maxItems: this.#o.maxItemsPerCommand,
+    });
+  }
+
+  parseOptions(raw: unknown, deviceId: string): RouterOsOptions {
+    return parseRouterOsOptions(raw, deviceId);
+  }
+
+  /** The port a device with these options listens on by default. */
+  defaultPortFor(options: RouterOsOptions): number {
+    return options.transport === 'api-ssl' ? ROUTEROS_API_SSL_PORT : ROUTEROS_API_PORT;
+  }
+
+  /** Devices with an open (or opening) connection. */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  async collect(
+    device: DeviceSpec<RouterOsOptions>,
+    ctx: CollectContext,
+  ): Promise<CollectResult<RouterOsData>> {
+    const o = device.options;
+    const username = ctx.credentials?.get('username') ?? o.username;
+    const password = ctx.credentials?.get('password');
+    if (username === undefined || password === undefined) {
+      throw CollectError.permanent(
+        RouterOsErrorCode.credentialsMissing,
+        `device ${device.id}: no RouterOS ${username === undefined ? 'user name' : 'password'}; set credentials "username" and "password" (or options.username)`,
+      );
+    }
+    // The core resolves a null port to defaultPort (8728); api-ssl listens on 8729.
+    const port =
+      o.transport === 'api-ssl' && device.port === ROUTEROS_API_PORT
+        ? ROUTEROS_API_SSL_PORT
+        : device.port;
+    const params = {
+      host: device.host,
+      port,
+      tls: o.tls,
+      username,
+      password,
+      commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
+    };
+    let conn: RouterOsConnection | undefined;
+    try {
+      conn = await this.#connections.acquire(device.id, params, ctx.signal);
+      return { data: await this.#poll(device, o, conn, ctx.signal) };
+    } catch (err) {
+      const e = toCollectError(err);
+      if (e.kind === 'permanent' || (conn && !conn.usable)) this.#connections.forget(device.id);
+      ctx.logger.debug({ code: e.code, kind: e.kind }, 'routeros poll failed');
+      throw e;
+    } finally {
+      if (!this.#o.reuseConnections) this.#connections.forget(device.id);
+    }
+  }
+
+  async #poll(
+    device: DeviceSpec<RouterOsOptions>,
+    o: RouterOsOptions,
+    conn: RouterOsConnection,
+    signal: AbortSignal,
+  ): Promise<RouterOsData> {
+    const run = (words: string[]) => conn.command(words, { signal });
+    const resource = run(['/system/resource/print']);
+    const identity = run(['/system/identity/print']);
+    const interfaces = run(['/interface/print', `=.proplist=${INTERFACE_PROPLIST.join(',')}`]);
+    const routerboard = optional(run(['/system/routerboard/print']));
+    const health = optional(run(['/system/health/print']));
+    const extras = o.extras.map((x) => this.#extra(run, x));
+    // Every promise gets a handler before any is awaited: no rejection goes unhandled.
+    const settled = await Promise.allSettled([
+      resource,
+      identity,
+      interfaces,
+      routerboard,
+      health,
+      ...extras,
+    ]);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [res, id, ifs, rb, hl] = await Promise.all([
+      resource,
+      identity,
+      interfaces,
+      routerboard,
+      health,
+    ]);
+    const sampledAt = this.#deps.clock.now();
+    const extraResults: Record<string, ExtraResult> = {};
+    for (const [i, x] of o.extras.entries()) {
+      const s = settled[5 + i];
+      if (s?.status === 'fulfilled') extraResults[x.name] = s.value as ExtraResult;
+    }
+    return {
+      transport: o.transport,
+      sampledAt,
+      system: normaliseSystem(res.items[0] ?? {}, id.items[0]),
+      routerboard: normaliseRouterboard(rb?.items[0]),
+      health: normaliseHealth(hl?.items ?? []),
+      interfaces: this.#rates.sample(device.id, sampledAt, ifs.items.map(normaliseInterface)),
+      extras: extraResults,
+    };
+  }
+
+  /** An extra's failure is reported in its slot; only connection-level failures fail the poll. */
+  async #extra(run: (w: string[]) => Promise<CommandReply>, x: ExtraCommand): Promise<ExtraResult> {
+    const words = [`${x.command}/print`];
+    if (x.proplist.length > 0) words.push(`=.proplist=${x.proplist.join(',')}`);
+    try {
+      const r = await run(words);
+      return { ok: true, items: r.items.map(normaliseItem) };
+    } catch (err) {
+      if (
+        err instanceof RouterOsTrapError ||
+        (err instanceof CollectError && err.code === RouterOsErrorCode.commandTimeout)
+      ) {
+        return { ok: false, error: { code: err.code, message: err.message } };
+      }
+      throw err;
+    }
+  }
+
+  forget(deviceId: string): void {
+    this.#connections.forget(deviceId);
+    this.#rates.forget(deviceId);
+  }
+
+  close(): Promise<void> {
+    this.#connections.close();
+    this.#rates.clear();
+    return Promise.resolve();
+  }
+}
+
+/** A print the device may not have (`/system/routerboard` on x86): a trap means "absent". */
+async function optional(p: Promise<CommandReply>): Promise<CommandReply | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof RouterOsTrapError) return undefined;
+    throw err;
+  }
+}
+
+export function registerRouterOsCollector(
+  registry: CollectorRegistry,
+  options: RouterOsCollectorOptions = {},
+): CollectorRegistry {
+  return registry.registerCollector('routeros', (deps) => new RouterOsCollector(deps, options));
+}
