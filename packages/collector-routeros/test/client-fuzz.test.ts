@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { CollectError } from '@pollfleet/core';
 import { RouterOsConnection } from '@pollfleet/collector-routeros';
-import { SentenceReader, fuzzStreams, sentence } from '@pollfleet/testing/routeros-simulator';
+import {
+  SentenceReader,
+  fuzzStreams,
+  lengthPrefix,
+  sentence,
+} from '@pollfleet/testing/routeros-simulator';
 
 /**
  * A hostile "router": accepts the login, then answers each command with a valid `!re` for its
@@ -80,6 +85,39 @@ describe('client fuzz over real sockets', () => {
     // Each class of outcome shows up: the fuzz reaches the paths it is meant to reach.
     for (const code of ['ok', 'ROS_PROTOCOL', 'ROS_COMMAND_TIMEOUT']) {
       assert.ok((outcomes.get(code) ?? 0) > 0, `no ${code} in ${JSON.stringify([...outcomes])}`);
+    }
+  });
+
+  it('drops a connection that declares a 256 MiB word, without allocating it', async () => {
+    const liar = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        // A login reply whose second word claims 256 MiB, then a trickle of bytes.
+        socket.write(
+          Buffer.concat([
+            lengthPrefix(5),
+            Buffer.from('!done'),
+            lengthPrefix(256 * 1024 * 1024),
+            Buffer.alloc(64),
+          ]),
+        );
+      });
+    });
+    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
+    const before = process.memoryUsage().arrayBuffers;
+    try {
+      const c = await RouterOsConnection.open({
+        host: '127.0.0.1',
+        port: (liar.address() as net.AddressInfo).port,
+      });
+      await assert.rejects(
+        c.login('admin', 'x'),
+        (e: unknown) => e instanceof CollectError && e.code === 'ROS_PROTOCOL',
+      );
+      assert.equal(c.usable, false);
+      assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
+    } finally {
+      await new Promise<void>((r) => liar.close(() => r()));
     }
   });
 });

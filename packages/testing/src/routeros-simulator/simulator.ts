@@ -126,6 +126,7 @@ export class SimulatedRouter {
     this.#sockets.add(raw);
     raw.on('close', () => this.#sockets.delete(raw));
     raw.on('error', () => {});
+    raw.setNoDelay(true); // a router answers at once; Nagle + delayed ACK would add 40 ms
     if (this.faults.hangAfterAccept) return; // never read: the client's timeout must act
     const socket = context
       ? new tls.TLSSocket(raw, { isServer: true, secureContext: context })
