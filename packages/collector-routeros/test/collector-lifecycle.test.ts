@@ -203,6 +203,23 @@ describe('RouterOS collector connections and failures', () => {
     );
   });
 
+  it('leaves no socket or timer behind after close(), even with commands in flight', async () => {
+    const count = (kinds: string[]) =>
+      process.getActiveResourcesInfo().filter((k) => kinds.includes(k)).length;
+    const own = await RouterOsSimulator.start({ routers: 2, defaults: { users } });
+    const baseline = count(['TCPSocketWrap', 'TCPServerWrap', 'Timeout']);
+    const c = newCollector();
+    const [a, b] = [own.router(0), own.router(1)];
+    await c.collect(device(c, a, 'leak-a'), ctx());
+    b.faults = { stall: ['/interface'] };
+    const inFlight = c.collect(device(c, b, 'leak-b'), ctx());
+    await until(() => b.stats.commands >= 5);
+    await c.close();
+    await assert.rejects(inFlight, code('transient', 'ROS_CLOSED'));
+    await own.close();
+    await until(() => count(['TCPSocketWrap', 'TCPServerWrap', 'Timeout']) <= baseline - 2);
+  });
+
   it('polls over api-ssl with a pinned fingerprint, and fails permanently on another', async () => {
     const cert = generateSelfSignedCertificate();
     const tlsSim = await RouterOsSimulator.start({ routers: 1, tls: cert, defaults: { users } });
