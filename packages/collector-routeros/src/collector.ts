@@ -7,8 +7,8 @@ import type {
   CollectorRegistry,
   DeviceSpec,
 } from '@pollfleet/core';
-import type { CommandReply, RouterOsConnection } from './connection.js';
 import { DeviceConnections } from './device-connections.js';
+import type { RouterOsSession } from './session.js';
 import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
 import { InterfaceRateTracker } from './interface-rates.js';
 import type { InterfaceSample } from './interface-rates.js';
@@ -29,8 +29,11 @@ import type {
   RouterOsOptions,
 } from './options.js';
 
+type Print = (path: string, proplist?: readonly string[]) => Promise<Record<string, string>[]>;
+
 export const ROUTEROS_API_PORT = 8728;
 export const ROUTEROS_API_SSL_PORT = 8729;
+export const ROUTEROS_REST_PORT = 443;
 
 export type ExtraResult =
   | { readonly ok: true; readonly items: Record<string, number | boolean | string>[] }
@@ -38,7 +41,7 @@ export type ExtraResult =
 
 /** What one poll publishes (`CollectResult.data`). Units are in the README. */
 export interface RouterOsData {
-  readonly transport: 'api' | 'api-ssl';
+  readonly transport: 'api' | 'api-ssl' | 'rest';
   /** Epoch ms when the interface counters were read (the base of the rates). */
   readonly sampledAt: number;
   readonly system: SystemInfo;
@@ -80,7 +83,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
 
   /** The port a device with these options listens on by default. */
   defaultPortFor(options: RouterOsOptions): number {
-    return options.transport === 'api-ssl' ? ROUTEROS_API_SSL_PORT : ROUTEROS_API_PORT;
+    if (options.transport === 'api-ssl') return ROUTEROS_API_SSL_PORT;
+    return options.transport === 'rest' ? ROUTEROS_REST_PORT : ROUTEROS_API_PORT;
   }
 
   /** Devices with an open (or opening) connection. */
@@ -101,12 +105,10 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
         `device ${device.id}: no RouterOS ${username === undefined ? 'user name' : 'password'}; set credentials "username" and "password" (or options.username)`,
       );
     }
-    // The core resolves a null port to defaultPort (8728); api-ssl listens on 8729.
-    const port =
-      o.transport === 'api-ssl' && device.port === ROUTEROS_API_PORT
-        ? ROUTEROS_API_SSL_PORT
-        : device.port;
+    // The core resolves a null port to defaultPort (8728); api-ssl and REST listen elsewhere.
+    const port = device.port === ROUTEROS_API_PORT ? this.defaultPortFor(o) : device.port;
     const params = {
+      transport: o.transport,
       host: device.host,
       port,
       tls: o.tls,
@@ -114,7 +116,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       password,
       commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
     };
-    let conn: RouterOsConnection | undefined;
+    let conn: RouterOsSession | undefined;
     try {
       conn = await this.#connections.acquire(device.id, params, ctx.signal);
       return { data: await this.#poll(device, o, conn, ctx.signal) };
@@ -131,15 +133,15 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   async #poll(
     device: DeviceSpec<RouterOsOptions>,
     o: RouterOsOptions,
-    conn: RouterOsConnection,
+    conn: RouterOsSession,
     signal: AbortSignal,
   ): Promise<RouterOsData> {
-    const run = (words: string[]) => conn.command(words, { signal });
-    const resource = run(['/system/resource/print']);
-    const identity = run(['/system/identity/print']);
-    const interfaces = run(['/interface/print', `=.proplist=${INTERFACE_PROPLIST.join(',')}`]);
-    const routerboard = optional(run(['/system/routerboard/print']));
-    const health = optional(run(['/system/health/print']));
+    const run: Print = (path, proplist) => conn.print(path, proplist, signal);
+    const resource = run('/system/resource');
+    const identity = run('/system/identity');
+    const interfaces = run('/interface', INTERFACE_PROPLIST);
+    const routerboard = optional(run('/system/routerboard'));
+    const health = optional(run('/system/health'));
     const extras = o.extras.map((x) => this.#extra(run, x));
     // Every promise gets a handler before any is awaited: no rejection goes unhandled.
     const settled = await Promise.allSettled([
@@ -168,21 +170,19 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     return {
       transport: o.transport,
       sampledAt,
-      system: normaliseSystem(res.items[0] ?? {}, id.items[0]),
-      routerboard: normaliseRouterboard(rb?.items[0]),
-      health: normaliseHealth(hl?.items ?? []),
-      interfaces: this.#rates.sample(device.id, sampledAt, ifs.items.map(normaliseInterface)),
+      system: normaliseSystem(res[0] ?? {}, id[0]),
+      routerboard: normaliseRouterboard(rb?.[0]),
+      health: normaliseHealth(hl ?? []),
+      interfaces: this.#rates.sample(device.id, sampledAt, ifs.map(normaliseInterface)),
       extras: extraResults,
     };
   }
 
   /** An extra's failure is reported in its slot; only connection-level failures fail the poll. */
-  async #extra(run: (w: string[]) => Promise<CommandReply>, x: ExtraCommand): Promise<ExtraResult> {
-    const words = [`${x.command}/print`];
-    if (x.proplist.length > 0) words.push(`=.proplist=${x.proplist.join(',')}`);
+  async #extra(run: Print, x: ExtraCommand): Promise<ExtraResult> {
     try {
-      const r = await run(words);
-      return { ok: true, items: r.items.map(normaliseItem) };
+      const items = await run(x.command, x.proplist);
+      return { ok: true, items: items.map(normaliseItem) };
     } catch (err) {
       if (
         err instanceof RouterOsTrapError ||
@@ -207,7 +207,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
 }
 
 /** A print the device may not have (`/system/routerboard` on x86): a trap means "absent". */
-async function optional(p: Promise<CommandReply>): Promise<CommandReply | undefined> {
+async function optional<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (err) {

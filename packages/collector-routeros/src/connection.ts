@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import { abortError, openSocket } from './transport.js';
 import type { TlsSettings } from './transport.js';
+import type { RouterOsSession } from './session.js';
 
 export interface RouterOsConnectionOptions {
   readonly host: string;
@@ -102,7 +103,7 @@ interface Pending {
  * malformed byte, `!fatal` or unanswered `/cancel` fails every pending command and closes the
  * connection for good ({@link usable} turns false); the owner opens a new one.
  */
-export class RouterOsConnection {
+export class RouterOsConnection implements RouterOsSession {
   readonly endpoint: string;
   readonly #o: ResolvedConnectionOptions;
   readonly #socket: net.Socket;
@@ -223,6 +224,17 @@ export class RouterOsConnection {
       });
       this.#socket.write(encodeSentence([...words, `.tag=${tag}`]));
     });
+  }
+
+  /** `<path>/print` with an optional `.proplist`, as a {@link RouterOsSession}. */
+  async print(
+    path: string,
+    proplist: readonly string[] | undefined,
+    signal: AbortSignal,
+  ): Promise<Record<string, string>[]> {
+    const words = [`${path}/print`];
+    if (proplist && proplist.length > 0) words.push(`=.proplist=${proplist.join(',')}`);
+    return (await this.command(words, { signal })).items;
   }
 
   /** Rejects a pending command and asks the router to stop it; an unanswered cancel = hung. */

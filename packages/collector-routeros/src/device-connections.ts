@@ -2,10 +2,13 @@ import { CollectError } from '@pollfleet/core';
 import type { Clock } from '@pollfleet/core';
 import { RouterOsConnection } from './connection.js';
 import { RouterOsErrorCode } from './errors.js';
+import { RestSession } from './rest-session.js';
+import type { RouterOsSession } from './session.js';
 import type { TlsSettings } from './transport.js';
 
 /** What identifies a usable session: if any of it changes, a new connection is opened. */
 export interface SessionParams {
+  readonly transport: 'api' | 'api-ssl' | 'rest';
   readonly host: string;
   readonly port: number;
   readonly tls: TlsSettings | undefined;
@@ -18,7 +21,7 @@ interface Entry {
   readonly key: string;
   /** Compared directly, kept out of `key` so the key can be logged. */
   readonly password: string;
-  readonly connection: Promise<RouterOsConnection>;
+  readonly connection: Promise<RouterOsSession>;
   readonly abort: AbortController;
 }
 
@@ -30,7 +33,7 @@ export interface DeviceConnectionsOptions {
 }
 
 /**
- * One logged-in connection per device, reused across polls, replaced when it failed or its
+ * One logged-in session (API connection or REST keep-alive agent) per device, reused across polls, replaced when it failed or its
  * parameters changed, closed on {@link forget} and {@link close}.
  */
 export class DeviceConnections {
@@ -47,13 +50,16 @@ export class DeviceConnections {
   }
 
   /** The device's usable connection, opening and logging in a new one when needed. */
-  async acquire(
-    deviceId: string,
-    p: SessionParams,
-    signal: AbortSignal,
-  ): Promise<RouterOsConnection> {
+  async acquire(deviceId: string, p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
     if (this.#closed) throw this.#closedError();
-    const key = JSON.stringify([p.host, p.port, p.tls ?? null, p.username, p.commandTimeoutMs]);
+    const key = JSON.stringify([
+      p.transport,
+      p.host,
+      p.port,
+      p.tls ?? null,
+      p.username,
+      p.commandTimeoutMs,
+    ]);
     const existing = this.#entries.get(deviceId);
     if (existing && existing.key === key && existing.password === p.password) {
       const c = await existing.connection.catch(() => undefined);
@@ -83,7 +89,8 @@ export class DeviceConnections {
     }
   }
 
-  async #open(p: SessionParams, signal: AbortSignal): Promise<RouterOsConnection> {
+  async #open(p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
+    if (p.transport === 'rest') return this.#openRest(p, signal);
     const c = await RouterOsConnection.open(
       {
         host: p.host,
@@ -108,6 +115,27 @@ export class DeviceConnections {
       throw this.#closedError();
     }
     return c;
+  }
+
+  async #openRest(p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
+    if (!p.tls) throw new TypeError('REST needs TLS settings');
+    const s = new RestSession({
+      host: p.host,
+      port: p.port,
+      tls: p.tls,
+      username: p.username,
+      password: p.password,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
+      requestTimeoutMs: p.commandTimeoutMs,
+      clock: this.#o.clock,
+    });
+    try {
+      await s.login(signal);
+    } catch (err) {
+      s.close();
+      throw err;
+    }
+    return s;
   }
 
   /** Closes the device's connection (also while it is still connecting). */

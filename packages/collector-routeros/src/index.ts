@@ -6,4 +6,6 @@ export * from './normalise.js';
 export * from './interface-rates.js';
 export * from './options.js';
 export * from './device-connections.js';
+export * from './session.js';
+export * from './rest-session.js';
 export * from './collector.js';

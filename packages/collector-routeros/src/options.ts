@@ -14,9 +14,9 @@ export interface ExtraCommand {
 
 /** A device row's `options`, validated by {@link parseRouterOsOptions}. */
 export interface RouterOsOptions {
-  /** `api` (TCP 8728) or `api-ssl` (TLS 8729). */
-  readonly transport: 'api' | 'api-ssl';
-  /** Certificate check for api-ssl; undefined for api. */
+  /** `api` (TCP 8728), `api-ssl` (TLS 8729) or `rest` (RouterOS 7 REST API over HTTPS, 443). */
+  readonly transport: 'api' | 'api-ssl' | 'rest';
+  /** Certificate check for api-ssl and rest; undefined for api. */
   readonly tls: TlsSettings | undefined;
   /** User name when the credentials carry none. */
   readonly username: string | undefined;
@@ -55,18 +55,20 @@ export function parseRouterOsOptions(raw: unknown, deviceId: string): RouterOsOp
     if (!OPTION_KEYS.has(k)) throw bad(k, `unknown option (known: ${[...OPTION_KEYS].join(', ')})`);
   }
   const transport = o['transport'] ?? 'api';
-  if (transport === 'rest' || transport === 'auto') {
+  if (transport === 'auto') {
     throw bad(
       'transport',
-      `"${transport}" (REST API) is not implemented yet; use "api" or "api-ssl"`,
+      '"auto" (probe api, then REST) is not implemented yet; choose "api", "api-ssl" or "rest"',
     );
   }
-  if (transport !== 'api' && transport !== 'api-ssl')
-    throw bad('transport', 'must be "api" or "api-ssl"');
+  if (transport !== 'api' && transport !== 'api-ssl' && transport !== 'rest') {
+    throw bad('transport', 'must be "api", "api-ssl" or "rest"');
+  }
 
   let tls: TlsSettings | undefined;
-  if (transport === 'api-ssl') tls = parseTls(o['tls'] ?? { mode: 'verify' }, bad);
-  else if (o['tls'] !== undefined) throw bad('tls', 'applies only to transport "api-ssl"');
+  if (transport !== 'api') tls = parseTls(o['tls'] ?? { mode: 'verify' }, bad);
+  else if (o['tls'] !== undefined)
+    throw bad('tls', 'applies only to transports "api-ssl" and "rest"');
 
   const username = o['username'];
   if (username !== undefined && (typeof username !== 'string' || username === '')) {

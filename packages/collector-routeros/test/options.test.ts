@@ -25,6 +25,7 @@ describe('RouterOS device options', () => {
     });
     const ssl = parseRouterOsOptions({ transport: 'api-ssl' }, 'dev-1');
     assert.deepEqual(ssl.tls, { mode: 'verify' });
+    assert.deepEqual(parseRouterOsOptions({ transport: 'rest' }, 'dev-1').tls, { mode: 'verify' });
   });
 
   it('parses TLS modes and extras', () => {
@@ -50,7 +51,7 @@ describe('RouterOS device options', () => {
     const cases: [unknown, string][] = [
       ['nope', 'options'],
       [{ transport: 'telnet' }, 'transport'],
-      [{ transport: 'rest' }, 'transport'],
+      [{ transport: 'auto' }, 'transport'],
       [{ tls: { mode: 'verify' } }, 'tls'],
       [{ transport: 'api-ssl', tls: { mode: 'trust-me' } }, 'tls.mode'],
       [

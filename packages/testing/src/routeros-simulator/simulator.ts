@@ -1,5 +1,7 @@
+import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { restHandler } from './rest-handler.js';
 import { RouterModel } from './router-model.js';
 import type { Item, RouterModelOptions } from './router-model.js';
 import { SentenceReader, sentence } from './wire.js';
@@ -42,8 +44,14 @@ export interface RouterOsSimulatorOptions {
    * @defaultValue 0
    */
   basePort?: number;
-  /** Serve api-ssl with this key and certificate (see `generateSelfSignedCertificate`). */
+  /** Serve api-ssl (or REST) with this key and certificate (see `generateSelfSignedCertificate`). */
   tls?: { key: string; cert: string };
+  /**
+   * `rest`: the routers serve the RouterOS 7 REST API (GET prints) over HTTPS instead of the
+   * API; needs `tls`.
+   * @defaultValue 'api'
+   */
+  protocol?: 'api' | 'rest';
   /** Time source for uptime and counters, epoch ms. @defaultValue Date.now */
   now?: () => number;
 }
@@ -65,6 +73,7 @@ export class SimulatedRouter {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  #http: http.Server | undefined;
 
   private constructor(
     server: net.Server,
@@ -86,7 +95,9 @@ export class SimulatedRouter {
     o: SimulatedRouterOptions,
     now: () => number,
     tlsOptions: { key: string; cert: string } | undefined,
+    protocol: 'api' | 'rest' = 'api',
   ): Promise<SimulatedRouter> {
+    if (protocol === 'rest' && !tlsOptions) throw new TypeError('the REST simulator needs tls');
     const holder: { router?: SimulatedRouter } = {};
     // TLS is layered per socket (not tls.createServer) so accept-then-hang can also hang the handshake.
     const context = tlsOptions ? tls.createSecureContext(tlsOptions) : undefined;
@@ -101,6 +112,10 @@ export class SimulatedRouter {
     const addr = server.address() as net.AddressInfo;
     const router = new SimulatedRouter(server, host, addr.port, o, now);
     holder.router = router;
+    if (protocol === 'rest') {
+      // Sockets (TLS already layered on) are handed to an HTTP server that never listens itself.
+      router.#http = http.createServer(restHandler(router, (fn, ms) => router.#later(fn, ms)));
+    }
     return router;
   }
 
@@ -132,6 +147,10 @@ export class SimulatedRouter {
       ? new tls.TLSSocket(raw, { isServer: true, secureContext: context })
       : raw;
     socket.on('error', () => {}); // a client that rejects our certificate, or resets
+    if (this.#http) {
+      this.#http.emit('connection', socket);
+      return;
+    }
     const reader = new SentenceReader();
     const session = { loggedIn: false, stalled: new Set<string>() };
     socket.on('data', (chunk: Buffer) => {
@@ -142,6 +161,14 @@ export class SimulatedRouter {
       }
       for (const words of sentences) this.#handle(socket, session, words);
     });
+  }
+
+  #later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
   }
 
   #send(socket: net.Socket, data: Buffer, after?: () => void): void {
@@ -155,11 +182,7 @@ export class SimulatedRouter {
       write();
       return;
     }
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      write();
-    }, delay);
-    this.#timers.add(t);
+    this.#later(write, delay);
   }
 
   #handle(
@@ -289,7 +312,7 @@ export class RouterOsSimulator {
       for (const [i, r] of list.entries()) {
         const port = o.basePort ? o.basePort + i : 0;
         const merged = { ...(o.defaults ?? {}), ...r };
-        routers.push(await SimulatedRouter.listen(host, port, merged, now, o.tls));
+        routers.push(await SimulatedRouter.listen(host, port, merged, now, o.tls, o.protocol));
       }
     } catch (err) {
       await Promise.allSettled(routers.map((r) => r.close()));
