@@ -8,6 +8,7 @@ import type {
   DeviceSpec,
 } from '@pollfleet/core';
 import { DeviceConnections } from './device-connections.js';
+import type { SessionParams } from './device-connections.js';
 import type { RouterOsSession } from './session.js';
 import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
 import { InterfaceRateTracker } from './interface-rates.js';
@@ -29,6 +30,18 @@ import type {
   RouterOsOptions,
 } from './options.js';
 
+type ResolvedTransport = 'api' | 'api-ssl' | 'rest';
+
+/** How long `auto` trusts what it found before probing again (a router may be upgraded). */
+const AUTO_REMEMBER_MS = 24 * 3_600_000;
+
+/** Errors that mean nothing answers on that port, so `auto` tries the other transport. */
+const UNREACHABLE = new Set<string>([
+  RouterOsErrorCode.connectRefused,
+  RouterOsErrorCode.connectTimeout,
+  RouterOsErrorCode.connectionReset,
+]);
+
 type Print = (path: string, proplist?: readonly string[]) => Promise<Record<string, string>[]>;
 
 export const ROUTEROS_API_PORT = 8728;
@@ -41,7 +54,7 @@ export type ExtraResult =
 
 /** What one poll publishes (`CollectResult.data`). Units are in the README. */
 export interface RouterOsData {
-  readonly transport: 'api' | 'api-ssl' | 'rest';
+  readonly transport: ResolvedTransport;
   /** Epoch ms when the interface counters were read (the base of the rates). */
   readonly sampledAt: number;
   readonly system: SystemInfo;
@@ -65,6 +78,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   readonly #o: ResolvedRouterOsCollectorOptions;
   readonly #connections: DeviceConnections;
   readonly #rates = new InterfaceRateTracker();
+  /** What `auto` found per device; bounded by the devices polled, dropped in forget. */
+  readonly #autoTransport = new Map<string, 'api' | 'rest'>();
 
   constructor(deps: CollectorDeps, options: RouterOsCollectorOptions = {}) {
     this.#deps = deps;
@@ -107,10 +122,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     }
     // The core resolves a null port to defaultPort (8728); api-ssl and REST listen elsewhere.
     const port = device.port === ROUTEROS_API_PORT ? this.defaultPortFor(o) : device.port;
-    const params = {
-      transport: o.transport,
+    const base = {
       host: device.host,
-      port,
       tls: o.tls,
       username,
       password,
@@ -118,8 +131,14 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     };
     let conn: RouterOsSession | undefined;
     try {
-      conn = await this.#connections.acquire(device.id, params, ctx.signal);
-      return { data: await this.#poll(device, o, conn, ctx.signal) };
+      let transport: ResolvedTransport;
+      if (o.transport !== 'auto') {
+        transport = o.transport;
+        conn = await this.#connections.acquire(device.id, { ...base, transport, port }, ctx.signal);
+      } else {
+        ({ transport, conn } = await this.#auto(device.id, base, port, o.restPort, ctx.signal));
+      }
+      return { data: await this.#poll(device, o, transport, conn, ctx.signal) };
     } catch (err) {
       const e = toCollectError(err);
       if (e.kind === 'permanent' || (conn && !conn.usable)) this.#connections.forget(device.id);
@@ -130,9 +149,66 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     }
   }
 
+  /**
+   * `auto`: the transport remembered for the device (here or, from another pod, in shared
+   * state), else a probe: the plain API on the row's port, then REST on `restPort` when nothing
+   * answered on the API port.
+   */
+  async #auto(
+    deviceId: string,
+    base: Omit<SessionParams, 'transport' | 'port'>,
+    apiPort: number,
+    restPort: number | undefined,
+    signal: AbortSignal,
+  ): Promise<{ transport: 'api' | 'rest'; conn: RouterOsSession }> {
+    const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
+    const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
+    const key = `routeros:transport:${deviceId}`;
+    let known = this.#autoTransport.get(deviceId);
+    if (known === undefined) {
+      const shared = await this.#deps.sharedState.get(key);
+      if (shared === 'api' || shared === 'rest') known = shared;
+    }
+    if (known !== undefined) {
+      this.#autoTransport.set(deviceId, known);
+      return {
+        transport: known,
+        conn: await this.#connections.acquire(deviceId, known === 'api' ? api : rest, signal),
+      };
+    }
+    const remember = async (t: 'api' | 'rest') => {
+      this.#autoTransport.set(deviceId, t);
+      await this.#deps.sharedState.set(key, t, AUTO_REMEMBER_MS);
+    };
+    let apiError: CollectError;
+    try {
+      const conn = await this.#connections.acquire(deviceId, api, signal);
+      await remember('api');
+      return { transport: 'api', conn };
+    } catch (err) {
+      apiError = toCollectError(err);
+      if (!UNREACHABLE.has(apiError.code)) {
+        // Something speaks the API there (it refused the login, say): it is an API router.
+        await remember('api');
+        throw apiError;
+      }
+    }
+    try {
+      const conn = await this.#connections.acquire(deviceId, rest, signal);
+      await remember('rest');
+      return { transport: 'rest', conn };
+    } catch (err) {
+      const restError = toCollectError(err);
+      if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
+      await remember('rest');
+      throw restError;
+    }
+  }
+
   async #poll(
     device: DeviceSpec<RouterOsOptions>,
     o: RouterOsOptions,
+    transport: ResolvedTransport,
     conn: RouterOsSession,
     signal: AbortSignal,
   ): Promise<RouterOsData> {
@@ -168,7 +244,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       if (s?.status === 'fulfilled') extraResults[x.name] = s.value as ExtraResult;
     }
     return {
-      transport: o.transport,
+      transport,
       sampledAt,
       system: normaliseSystem(res[0] ?? {}, id[0]),
       routerboard: normaliseRouterboard(rb?.[0]),
@@ -195,6 +271,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   }
 
   forget(deviceId: string): void {
+    this.#autoTransport.delete(deviceId);
     this.#connections.forget(deviceId);
     this.#rates.forget(deviceId);
   }
@@ -202,6 +279,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   close(): Promise<void> {
     this.#connections.close();
     this.#rates.clear();
+    this.#autoTransport.clear();
     return Promise.resolve();
   }
 }

@@ -95,7 +95,7 @@ export class DeviceConnections {
       {
         host: p.host,
         port: p.port,
-        tls: p.tls,
+        tls: p.transport === 'api' ? undefined : p.tls,
         connectTimeoutMs: this.#o.connectTimeoutMs,
         commandTimeoutMs: p.commandTimeoutMs,
         cancelTimeoutMs: this.#o.cancelTimeoutMs,

@@ -14,10 +14,19 @@ export interface ExtraCommand {
 
 /** A device row's `options`, validated by {@link parseRouterOsOptions}. */
 export interface RouterOsOptions {
-  /** `api` (TCP 8728), `api-ssl` (TLS 8729) or `rest` (RouterOS 7 REST API over HTTPS, 443). */
-  readonly transport: 'api' | 'api-ssl' | 'rest';
-  /** Certificate check for api-ssl and rest; undefined for api. */
+  /**
+   * `api` (TCP 8728), `api-ssl` (TLS 8729), `rest` (RouterOS 7 REST API over HTTPS, 443), or
+   * `auto`: try the plain API on the row's port; if nothing answers there, REST on `restPort`;
+   * the answer is remembered per device.
+   */
+  readonly transport: 'api' | 'api-ssl' | 'rest' | 'auto';
+  /** Certificate check for api-ssl, rest and the REST side of auto; undefined for api. */
   readonly tls: TlsSettings | undefined;
+  /**
+   * REST port probed by `auto`.
+   * @defaultValue 443
+   */
+  readonly restPort: number | undefined;
   /** User name when the credentials carry none. */
   readonly username: string | undefined;
   /** Per-command timeout for this device; the collector's default when undefined. */
@@ -25,7 +34,14 @@ export interface RouterOsOptions {
   readonly extras: readonly ExtraCommand[];
 }
 
-const OPTION_KEYS = new Set(['transport', 'tls', 'username', 'commandTimeoutMs', 'extras']);
+const OPTION_KEYS = new Set([
+  'transport',
+  'tls',
+  'restPort',
+  'username',
+  'commandTimeoutMs',
+  'extras',
+]);
 const TLS_KEYS = new Set(['mode', 'ca', 'fingerprint', 'servername']);
 const EXTRA_KEYS = new Set(['name', 'command', 'proplist']);
 const EXTRA_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -55,20 +71,27 @@ export function parseRouterOsOptions(raw: unknown, deviceId: string): RouterOsOp
     if (!OPTION_KEYS.has(k)) throw bad(k, `unknown option (known: ${[...OPTION_KEYS].join(', ')})`);
   }
   const transport = o['transport'] ?? 'api';
-  if (transport === 'auto') {
-    throw bad(
-      'transport',
-      '"auto" (probe api, then REST) is not implemented yet; choose "api", "api-ssl" or "rest"',
-    );
-  }
-  if (transport !== 'api' && transport !== 'api-ssl' && transport !== 'rest') {
-    throw bad('transport', 'must be "api", "api-ssl" or "rest"');
+  if (
+    transport !== 'api' &&
+    transport !== 'api-ssl' &&
+    transport !== 'rest' &&
+    transport !== 'auto'
+  ) {
+    throw bad('transport', 'must be "api", "api-ssl", "rest" or "auto"');
   }
 
   let tls: TlsSettings | undefined;
   if (transport !== 'api') tls = parseTls(o['tls'] ?? { mode: 'verify' }, bad);
   else if (o['tls'] !== undefined)
-    throw bad('tls', 'applies only to transports "api-ssl" and "rest"');
+    throw bad('tls', 'applies only to transports "api-ssl", "rest" and "auto"');
+
+  const restPort = o['restPort'];
+  if (restPort !== undefined) {
+    if (transport !== 'auto') throw bad('restPort', 'applies only to transport "auto"');
+    if (!Number.isInteger(restPort) || (restPort as number) < 1 || (restPort as number) > 65535) {
+      throw bad('restPort', 'must be a TCP port (1-65535)');
+    }
+  }
 
   const username = o['username'];
   if (username !== undefined && (typeof username !== 'string' || username === '')) {
@@ -84,6 +107,7 @@ export function parseRouterOsOptions(raw: unknown, deviceId: string): RouterOsOp
   return {
     transport,
     tls,
+    restPort: restPort as number | undefined,
     username: username,
     commandTimeoutMs: timeout as number | undefined,
     extras: parseExtras(o['extras'], bad),

@@ -19,6 +19,7 @@ describe('RouterOS device options', () => {
     assert.deepEqual(parseRouterOsOptions(undefined, 'dev-1'), {
       transport: 'api',
       tls: undefined,
+      restPort: undefined,
       username: undefined,
       commandTimeoutMs: undefined,
       extras: [],
@@ -51,7 +52,8 @@ describe('RouterOS device options', () => {
     const cases: [unknown, string][] = [
       ['nope', 'options'],
       [{ transport: 'telnet' }, 'transport'],
-      [{ transport: 'auto' }, 'transport'],
+      [{ transport: 'api', restPort: 443 }, 'restPort'],
+      [{ transport: 'auto', restPort: 0 }, 'restPort'],
       [{ tls: { mode: 'verify' } }, 'tls'],
       [{ transport: 'api-ssl', tls: { mode: 'trust-me' } }, 'tls.mode'],
       [

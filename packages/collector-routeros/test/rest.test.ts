@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { CollectError, Credentials, systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector } from '@pollfleet/collector-routeros';
@@ -130,5 +131,49 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
     assert.equal(r.stats.commands, before, 'no request reached a peer that failed the check');
     const ok = { transport: 'rest', tls: { mode: 'verify', ca: cert.cert } };
     assert.equal((await collector.collect(device(r, 'rest-ca', ok), ctx())).data.transport, 'rest');
+  });
+
+  it('auto: picks the API where it answers, else REST, and remembers it across pods', async () => {
+    const shared = new MemorySharedState();
+    const make = () =>
+      new RouterOsCollector({ logger: testLogger(), clock: systemClock, sharedState: shared });
+    const a = make();
+    const b = make();
+    // A port that accepts and resets at once stands for "no API service here"; it counts visits.
+    let apiVisits = 0;
+    const noApi = net.createServer((s) => {
+      apiVisits++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => noApi.listen(0, '127.0.0.1', r));
+    try {
+      const auto = {
+        transport: 'auto',
+        tls: { mode: 'insecure-self-signed' },
+        restPort: rest.router(0).port,
+      };
+      const apiDevice = {
+        ...device(api.router(0), 'auto-api', auto),
+        options: a.parseOptions(auto, 'auto-api'),
+      };
+      assert.equal((await a.collect(apiDevice, ctx())).data.transport, 'api');
+      assert.equal(await shared.get('routeros:transport:auto-api'), 'api');
+
+      const restDevice = {
+        ...device(api.router(0), 'auto-rest', auto),
+        port: (noApi.address() as net.AddressInfo).port,
+        options: a.parseOptions(auto, 'auto-rest'),
+      };
+      assert.equal((await a.collect(restDevice, ctx())).data.transport, 'rest');
+      assert.equal(apiVisits, 1);
+      assert.equal((await a.collect(restDevice, ctx())).data.transport, 'rest');
+      // Another pod (same shared state) goes straight to REST: no second probe of the API port.
+      assert.equal((await b.collect(restDevice, ctx())).data.transport, 'rest');
+      assert.equal(apiVisits, 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await new Promise<void>((r) => noApi.close(() => r()));
+    }
   });
 });
