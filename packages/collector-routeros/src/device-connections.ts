@@ -3,6 +3,7 @@ import type { Clock } from '@pollfleet/core';
 import { RouterOsConnection } from './connection.js';
 import { RouterOsErrorCode } from './errors.js';
 import { RestSession } from './rest-session.js';
+import { abortError } from './transport.js';
 import type { RouterOsSession } from './session.js';
 import type { TlsSettings } from './transport.js';
 
@@ -112,7 +113,7 @@ export class DeviceConnections {
     }
     if (signal.aborted) {
       c.close();
-      throw this.#closedError();
+      throw abortError(signal, c.endpoint);
     }
     return c;
   }
