@@ -176,4 +176,28 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
       await new Promise<void>((r) => noApi.close(() => r()));
     }
   });
+
+  it('times out a slow REST reply and a hung TLS handshake as transient', async () => {
+    const c = new RouterOsCollector(
+      { logger: testLogger(), clock: systemClock, sharedState: new MemorySharedState() },
+      { connectTimeoutMs: 150 },
+    );
+    const r = rest.router(2);
+    try {
+      const slow = { ...pinned(), commandTimeoutMs: 100 };
+      r.faults = { slowReplyMs: 400 };
+      await assert.rejects(
+        c.collect(device(r, 'rest-slow', slow), ctx()),
+        code('transient', 'ROS_COMMAND_TIMEOUT'),
+      );
+      r.faults = { hangAfterAccept: true };
+      await assert.rejects(
+        c.collect(device(r, 'rest-hang', pinned()), ctx()),
+        code('transient', 'ROS_CONNECT_TIMEOUT'),
+      );
+    } finally {
+      r.faults = {};
+      await c.close();
+    }
+  });
 });
