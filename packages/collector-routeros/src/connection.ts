@@ -340,7 +340,8 @@ export class RouterOsConnection implements RouterOsSession {
     this.#pending.clear();
     for (const [, p] of pending) {
       p.cleanup();
-      p.reject(err);
+      // A router may close right after a `!trap` (a refused login): the trap is the real answer.
+      p.reject(p.trap ? new RouterOsTrapError(p.command, p.trap.message, p.trap.category) : err);
     }
     this.#socket.destroy();
   }

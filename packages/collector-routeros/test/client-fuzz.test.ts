@@ -120,4 +120,29 @@ describe('client fuzz over real sockets', () => {
       await new Promise<void>((r) => liar.close(() => r()));
     }
   });
+
+  it('reports a refused login as such when the router closes right after the !trap', async () => {
+    const curt = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (chunk: Buffer) => {
+        const tag = new SentenceReader().push(chunk);
+        const t = tag === 'bad' ? [] : (tag[0] ?? []).filter((w) => w.startsWith('.tag='));
+        socket.end(sentence(['!trap', '=message=invalid user name or password (6)', ...t]));
+      });
+    });
+    await new Promise<void>((r) => curt.listen(0, '127.0.0.1', r));
+    try {
+      const c = await RouterOsConnection.open({
+        host: '127.0.0.1',
+        port: (curt.address() as net.AddressInfo).port,
+      });
+      await assert.rejects(
+        c.login('admin', 'x'),
+        (e: unknown) =>
+          e instanceof CollectError && e.code === 'ROS_AUTH_FAILED' && e.kind === 'permanent',
+      );
+    } finally {
+      await new Promise<void>((r) => curt.close(() => r()));
+    }
+  });
 });
