@@ -1,6 +1,6 @@
 // Polls per second and CPU time per poll of the RouterOS collector against the simulator
 // (in a child process), at several concurrencies, with and without connection reuse.
-//   node --conditions=source --import tsx bench/routeros/polls.ts [durationMs]
+//   node --conditions=source --import tsx bench/routeros/polls.ts [durationMs] [api|rest]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,9 @@ import type { RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 
 const durationMs = Number(process.argv[2] ?? '5000');
+const transport = process.argv[3] === 'rest' ? 'rest' : 'api';
+const deviceOptions =
+  transport === 'rest' ? { transport, tls: { mode: 'insecure-self-signed' } } : {};
 const concurrencies = [1, 64, 256];
 const maxRouters = Math.max(...concurrencies);
 
@@ -22,6 +25,7 @@ const child = spawn(
     'tsx',
     new URL('./simulator-process.ts', import.meta.url).pathname,
     String(maxRouters),
+    transport,
   ],
   { stdio: ['pipe', 'pipe', 'inherit'] },
 );
@@ -43,7 +47,7 @@ async function run(concurrency: number, reuse: boolean) {
     port,
     intervalMs: 1000,
     timeoutMs: 10_000,
-    options: collector.parseOptions({}, `bench-${i}`),
+    options: collector.parseOptions(deviceOptions, `bench-${i}`),
     credentialsRef: null,
     labels: {},
     revision: 1,
@@ -87,7 +91,9 @@ async function run(concurrency: number, reuse: boolean) {
   };
 }
 
-console.log(`RouterOS collector, ${durationMs} ms per case, Node ${process.version}`);
+console.log(
+  `RouterOS collector over ${transport}, ${durationMs} ms per case, Node ${process.version}`,
+);
 console.log('| concurrency | reuse | polls/s | CPU ms/poll | polls | failures |');
 console.log('|---:|:---:|---:|---:|---:|---:|');
 for (const reuse of [true, false]) {

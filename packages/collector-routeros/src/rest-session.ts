@@ -67,6 +67,14 @@ export class RestSession implements RouterOsSession {
   readonly #requestTimeoutMs: number;
   readonly #maxBodyBytes: number;
   readonly #clock: Clock;
+  readonly #maxSockets: number;
+  /**
+   * Requests in flight are capped at maxSockets: Node's agent destroys a freed socket when it
+   * holds more than maxSockets, and with asynchronous socket creation it overshoots, so
+   * uncapped parallel prints would open and drop a TLS connection on every poll.
+   */
+  #inFlight = 0;
+  readonly #waiting: (() => void)[] = [];
   #failure: CollectError | undefined;
 
   constructor(o: RestSessionOptions) {
@@ -76,6 +84,7 @@ export class RestSession implements RouterOsSession {
     this.#maxBodyBytes = o.maxBodyBytes ?? 16 * 1024 * 1024;
     this.#auth = `Basic ${Buffer.from(`${o.username}:${o.password}`, 'utf8').toString('base64')}`;
     const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
+    this.#maxSockets = o.maxSockets ?? 4;
     this.#agent = new CheckedAgent(
       () =>
         openSocket({
@@ -85,7 +94,7 @@ export class RestSession implements RouterOsSession {
           connectTimeoutMs,
           clock: this.#clock,
         }),
-      o.maxSockets ?? 4,
+      this.#maxSockets,
     );
   }
 
@@ -98,7 +107,43 @@ export class RestSession implements RouterOsSession {
     await this.print('/system/identity', ['name'], signal);
   }
 
-  print(
+  async print(
+    path: string,
+    proplist: readonly string[] | undefined,
+    signal: AbortSignal,
+  ): Promise<Record<string, string>[]> {
+    await this.#acquireSlot(path, signal);
+    try {
+      return await this.#get(path, proplist, signal);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#inFlight--;
+    }
+  }
+
+  /** Waits for a free request slot (the slot is handed over directly by the releaser). */
+  #acquireSlot(path: string, signal: AbortSignal): Promise<void> {
+    if (this.#inFlight < this.#maxSockets) {
+      this.#inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.#waiting.indexOf(take);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        reject(abortError(signal, `${this.endpoint} ${path}`));
+      };
+      const take = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#waiting.push(take);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #get(
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
