@@ -1,1 +1,11 @@
-export {};
+export * from './errors.js';
+export * from './codec.js';
+export * from './transport.js';
+export * from './connection.js';
+export * from './normalise.js';
+export * from './interface-rates.js';
+export * from './options.js';
+export * from './device-connections.js';
+export * from './session.js';
+export * from './rest-session.js';
+export * from './collector.js';

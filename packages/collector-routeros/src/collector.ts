@@ -1,0 +1,302 @@
+import { CollectError, toCollectError } from '@pollfleet/core';
+import type {
+  CollectContext,
+  CollectResult,
+  Collector,
+  CollectorDeps,
+  CollectorRegistry,
+  DeviceSpec,
+} from '@pollfleet/core';
+import { DeviceConnections } from './device-connections.js';
+import type { SessionParams } from './device-connections.js';
+import type { RouterOsSession } from './session.js';
+import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
+import { InterfaceRateTracker } from './interface-rates.js';
+import type { InterfaceSample } from './interface-rates.js';
+import {
+  INTERFACE_PROPLIST,
+  normaliseHealth,
+  normaliseInterface,
+  normaliseItem,
+  normaliseRouterboard,
+  normaliseSystem,
+} from './normalise.js';
+import type { HealthSensor, RouterboardInfo, SystemInfo } from './normalise.js';
+import { parseRouterOsOptions, resolveRouterOsCollectorOptions } from './options.js';
+import type {
+  ExtraCommand,
+  ResolvedRouterOsCollectorOptions,
+  RouterOsCollectorOptions,
+  RouterOsOptions,
+} from './options.js';
+
+type ResolvedTransport = 'api' | 'api-ssl' | 'rest';
+
+/** How long `auto` trusts what it found before probing again (a router may be upgraded). */
+const AUTO_REMEMBER_MS = 24 * 3_600_000;
+
+/** Errors that mean nothing answers on that port, so `auto` tries the other transport. */
+const UNREACHABLE = new Set<string>([
+  RouterOsErrorCode.connectRefused,
+  RouterOsErrorCode.connectTimeout,
+  RouterOsErrorCode.connectionReset,
+]);
+
+type Print = (path: string, proplist?: readonly string[]) => Promise<Record<string, string>[]>;
+
+export const ROUTEROS_API_PORT = 8728;
+export const ROUTEROS_API_SSL_PORT = 8729;
+export const ROUTEROS_REST_PORT = 443;
+
+export type ExtraResult =
+  | { readonly ok: true; readonly items: Record<string, number | boolean | string>[] }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** What one poll publishes (`CollectResult.data`). Units are in the README. */
+export interface RouterOsData {
+  readonly transport: ResolvedTransport;
+  /** Epoch ms when the interface counters were read (the base of the rates). */
+  readonly sampledAt: number;
+  readonly system: SystemInfo;
+  /** Null on CHR/x86 or where `/system/routerboard` does not exist. */
+  readonly routerboard: RouterboardInfo | null;
+  /** Empty where the device has no sensors. */
+  readonly health: HealthSensor[];
+  readonly interfaces: InterfaceSample[];
+  readonly extras: Record<string, ExtraResult>;
+}
+
+/**
+ * Polls MikroTik routers over the RouterOS API (plain or TLS): system resource, identity,
+ * routerboard, health, interfaces with rates, and per-device extra prints. One connection per
+ * device, reused across polls; the commands of one poll run concurrently as tagged commands.
+ */
+export class RouterOsCollector implements Collector<RouterOsOptions> {
+  readonly type = 'routeros';
+  readonly defaultPort = ROUTEROS_API_PORT;
+  readonly #deps: CollectorDeps;
+  readonly #o: ResolvedRouterOsCollectorOptions;
+  readonly #connections: DeviceConnections;
+  readonly #rates = new InterfaceRateTracker();
+  /** What `auto` found per device; bounded by the devices polled, dropped in forget. */
+  readonly #autoTransport = new Map<string, 'api' | 'rest'>();
+
+  constructor(deps: CollectorDeps, options: RouterOsCollectorOptions = {}) {
+    this.#deps = deps;
+    this.#o = resolveRouterOsCollectorOptions(options);
+    this.#connections = new DeviceConnections({
+      clock: deps.clock,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
+      cancelTimeoutMs: this.#o.cancelTimeoutMs,
+      maxItems: this.#o.maxItemsPerCommand,
+    });
+  }
+
+  parseOptions(raw: unknown, deviceId: string): RouterOsOptions {
+    return parseRouterOsOptions(raw, deviceId);
+  }
+
+  /** The port a device with these options listens on by default. */
+  defaultPortFor(options: RouterOsOptions): number {
+    if (options.transport === 'api-ssl') return ROUTEROS_API_SSL_PORT;
+    return options.transport === 'rest' ? ROUTEROS_REST_PORT : ROUTEROS_API_PORT;
+  }
+
+  /** Devices with an open (or opening) connection. */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  async collect(
+    device: DeviceSpec<RouterOsOptions>,
+    ctx: CollectContext,
+  ): Promise<CollectResult<RouterOsData>> {
+    const o = device.options;
+    const username = ctx.credentials?.get('username') ?? o.username;
+    const password = ctx.credentials?.get('password');
+    if (username === undefined || password === undefined) {
+      throw CollectError.permanent(
+        RouterOsErrorCode.credentialsMissing,
+        `device ${device.id}: no RouterOS ${username === undefined ? 'user name' : 'password'}; set credentials "username" and "password" (or options.username)`,
+      );
+    }
+    // The core resolves a null port to defaultPort (8728); api-ssl and REST listen elsewhere.
+    const port = device.port === ROUTEROS_API_PORT ? this.defaultPortFor(o) : device.port;
+    const base = {
+      host: device.host,
+      tls: o.tls,
+      username,
+      password,
+      commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
+    };
+    let conn: RouterOsSession | undefined;
+    try {
+      let transport: ResolvedTransport;
+      if (o.transport !== 'auto') {
+        transport = o.transport;
+        conn = await this.#connections.acquire(device.id, { ...base, transport, port }, ctx.signal);
+      } else {
+        ({ transport, conn } = await this.#auto(device.id, base, port, o.restPort, ctx.signal));
+      }
+      return { data: await this.#poll(device, o, transport, conn, ctx.signal) };
+    } catch (err) {
+      const e = toCollectError(err);
+      if (e.kind === 'permanent' || (conn && !conn.usable)) this.#connections.forget(device.id);
+      ctx.logger.debug({ code: e.code, kind: e.kind }, 'routeros poll failed');
+      throw e;
+    } finally {
+      if (!this.#o.reuseConnections) this.#connections.forget(device.id);
+    }
+  }
+
+  /**
+   * `auto`: the transport remembered for the device (here or, from another pod, in shared
+   * state), else a probe: the plain API on the row's port, then REST on `restPort` when nothing
+   * answered on the API port.
+   */
+  async #auto(
+    deviceId: string,
+    base: Omit<SessionParams, 'transport' | 'port'>,
+    apiPort: number,
+    restPort: number | undefined,
+    signal: AbortSignal,
+  ): Promise<{ transport: 'api' | 'rest'; conn: RouterOsSession }> {
+    const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
+    const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
+    const key = `routeros:transport:${deviceId}`;
+    let known = this.#autoTransport.get(deviceId);
+    if (known === undefined) {
+      const shared = await this.#deps.sharedState.get(key);
+      if (shared === 'api' || shared === 'rest') known = shared;
+    }
+    if (known !== undefined) {
+      this.#autoTransport.set(deviceId, known);
+      return {
+        transport: known,
+        conn: await this.#connections.acquire(deviceId, known === 'api' ? api : rest, signal),
+      };
+    }
+    const remember = async (t: 'api' | 'rest') => {
+      this.#autoTransport.set(deviceId, t);
+      await this.#deps.sharedState.set(key, t, AUTO_REMEMBER_MS);
+    };
+    let apiError: CollectError;
+    try {
+      const conn = await this.#connections.acquire(deviceId, api, signal);
+      await remember('api');
+      return { transport: 'api', conn };
+    } catch (err) {
+      apiError = toCollectError(err);
+      if (!UNREACHABLE.has(apiError.code)) {
+        // Something speaks the API there (it refused the login, say): it is an API router.
+        await remember('api');
+        throw apiError;
+      }
+    }
+    try {
+      const conn = await this.#connections.acquire(deviceId, rest, signal);
+      await remember('rest');
+      return { transport: 'rest', conn };
+    } catch (err) {
+      const restError = toCollectError(err);
+      if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
+      await remember('rest');
+      throw restError;
+    }
+  }
+
+  async #poll(
+    device: DeviceSpec<RouterOsOptions>,
+    o: RouterOsOptions,
+    transport: ResolvedTransport,
+    conn: RouterOsSession,
+    signal: AbortSignal,
+  ): Promise<RouterOsData> {
+    const run: Print = (path, proplist) => conn.print(path, proplist, signal);
+    const resource = run('/system/resource');
+    const identity = run('/system/identity');
+    const interfaces = run('/interface', INTERFACE_PROPLIST);
+    const routerboard = optional(run('/system/routerboard'));
+    const health = optional(run('/system/health'));
+    const extras = o.extras.map((x) => this.#extra(run, x));
+    // Every promise gets a handler before any is awaited: no rejection goes unhandled.
+    const settled = await Promise.allSettled([
+      resource,
+      identity,
+      interfaces,
+      routerboard,
+      health,
+      ...extras,
+    ]);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [res, id, ifs, rb, hl] = await Promise.all([
+      resource,
+      identity,
+      interfaces,
+      routerboard,
+      health,
+    ]);
+    const sampledAt = this.#deps.clock.now();
+    const extraResults: Record<string, ExtraResult> = {};
+    for (const [i, x] of o.extras.entries()) {
+      const s = settled[5 + i];
+      if (s?.status === 'fulfilled') extraResults[x.name] = s.value as ExtraResult;
+    }
+    return {
+      transport,
+      sampledAt,
+      system: normaliseSystem(res[0] ?? {}, id[0]),
+      routerboard: normaliseRouterboard(rb?.[0]),
+      health: normaliseHealth(hl ?? []),
+      interfaces: this.#rates.sample(device.id, sampledAt, ifs.map(normaliseInterface)),
+      extras: extraResults,
+    };
+  }
+
+  /** An extra's failure is reported in its slot; only connection-level failures fail the poll. */
+  async #extra(run: Print, x: ExtraCommand): Promise<ExtraResult> {
+    try {
+      const items = await run(x.command, x.proplist);
+      return { ok: true, items: items.map(normaliseItem) };
+    } catch (err) {
+      if (
+        err instanceof RouterOsTrapError ||
+        (err instanceof CollectError && err.code === RouterOsErrorCode.commandTimeout)
+      ) {
+        return { ok: false, error: { code: err.code, message: err.message } };
+      }
+      throw err;
+    }
+  }
+
+  forget(deviceId: string): void {
+    this.#autoTransport.delete(deviceId);
+    this.#connections.forget(deviceId);
+    this.#rates.forget(deviceId);
+  }
+
+  close(): Promise<void> {
+    this.#connections.close();
+    this.#rates.clear();
+    this.#autoTransport.clear();
+    return Promise.resolve();
+  }
+}
+
+/** A print the device may not have (`/system/routerboard` on x86): a trap means "absent". */
+async function optional<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof RouterOsTrapError) return undefined;
+    throw err;
+  }
+}
+
+export function registerRouterOsCollector(
+  registry: CollectorRegistry,
+  options: RouterOsCollectorOptions = {},
+): CollectorRegistry {
+  return registry.registerCollector('routeros', (deps) => new RouterOsCollector(deps, options));
+}
