@@ -50,29 +50,38 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
   });
-  let stopping: Promise<void> | undefined;
-  let resolveStopped: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  // Resolves with the exit code once a signal's stop has finished.
+  let stopping: Promise<number> | undefined;
+  let resolveStopped: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     logger.info({ signal }, 'signal received');
-    stopping = poller.stop().then(resolveStopped);
+    stopping = poller.stop().then(
+      () => 0,
+      (err: unknown) => {
+        logger.error({ err }, 'stop did not finish cleanly');
+        return 1;
+      },
+    );
+    void stopping.then(resolveStopped);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
     await poller.start();
   } catch (err) {
+    // A signal during start-up is a normal stop, not a failed start.
+    if (stopping) return stopping;
     await poller.stop().catch(() => {});
     if (err instanceof ConfigError) throw err;
     logger.fatal({ err }, 'start-up failed');
     return 1;
   }
-  await stopped;
-  return 0;
+  return stopped;
 }
 
 main(process.argv.slice(2)).then(

@@ -113,6 +113,8 @@ export class Poller {
       await this.#checkSchema();
     }
     await this.#reconciler.start();
+    // stop() may have been called while starting (a signal): do not start polling then.
+    if (this.state !== 'starting') return address;
     this.#engine.start();
     this.#state = 'running';
     this.#logger.info(

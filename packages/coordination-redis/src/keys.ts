@@ -9,7 +9,8 @@ import { ConfigError } from '@pollfleet/core';
  * | key                                  | type   | written by                     | expiry            |
  * |--------------------------------------|--------|--------------------------------|-------------------|
  * | `<prefix>:dev:{<id>}:lease`          | hash   | lease scripts (`token`,`fence`)| lease TTL         |
- * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-2.lua` (last fence)   | `fenceTtlMs`      |
+ * | `<prefix>:dev:{<id>}:fence`          | string | `acquire-3.lua` (last fence)   | `fenceTtlMs`      |
+ * | `<prefix>:dev:{<id>}:slot`           | string | acquire/extend (last slot)     | `fenceTtlMs`      |
  * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
  * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
  * | `<prefix>:members`                  | zset   | RedisMembership (pod → expiry) | membership TTL    |
@@ -34,6 +35,11 @@ export class FleetKeys {
   /** The newest fence handed out for the device (string integer). */
   fence(deviceId: string): string {
     return `${this.device(deviceId)}:fence`;
+  }
+
+  /** The latest poll slot any holder claimed: a new holder never polls it again. */
+  slot(deviceId: string): string {
+    return `${this.device(deviceId)}:slot`;
   }
 
   /** JSON breaker snapshot that follows the device between pods. */

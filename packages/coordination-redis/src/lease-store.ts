@@ -62,30 +62,44 @@ export class RedisLeaseStore implements LeaseStore {
     this.#redis = defineFleetCommands(redis);
   }
 
-  async acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome> {
+  async acquire(
+    deviceId: string,
+    token: string,
+    ttlMs: number,
+    slot?: number,
+  ): Promise<AcquireOutcome> {
     checkTtl(ttlMs);
     const { keys, fenceTtlMs } = this.#options;
-    const [won, value] = await wrapRedis('lease.acquire', () =>
+    const [won, value, previous] = await wrapRedis('lease.acquire', () =>
       this.#redis.pollfleetLeaseAcquire(
         keys.lease(deviceId),
         keys.fence(deviceId),
+        keys.slot(deviceId),
         token,
         ttlMs,
         fenceTtlMs,
+        slot === undefined ? '' : String(slot),
       ),
     );
-    if (won === 1) return { acquired: true, lease: { deviceId, token, fence: value } };
+    if (won === 1) {
+      const previousSlot = previous !== undefined && previous >= 0 ? previous : undefined;
+      return { acquired: true, lease: { deviceId, token, fence: value }, previousSlot };
+    }
     return { acquired: false, remainingMs: value >= 0 ? value : -1 };
   }
 
-  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
+  async extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean> {
     checkTtl(ttlMs);
+    const { keys, fenceTtlMs } = this.#options;
     const n = await wrapRedis('lease.extend', () =>
       this.#redis.pollfleetLeaseExtend(
-        this.#options.keys.lease(lease.deviceId),
+        keys.lease(lease.deviceId),
+        keys.slot(lease.deviceId),
         lease.token,
         String(lease.fence),
         ttlMs,
+        slot === undefined ? '' : String(slot),
+        fenceTtlMs,
       ),
     );
     return n === 1;

@@ -6,8 +6,8 @@ import type { Redis } from 'ioredis';
  * (tests via tsx) and `dist/` sit one level below it, so one relative URL serves both.
  */
 const SCRIPTS = {
-  pollfleetLeaseAcquire: 'acquire-2.lua',
-  pollfleetLeaseExtend: 'extend-1.lua',
+  pollfleetLeaseAcquire: 'acquire-3.lua',
+  pollfleetLeaseExtend: 'extend-2.lua',
   pollfleetLeaseRelease: 'release-1.lua',
   pollfleetHeartbeat: 'heartbeat-1.lua',
 } as const;
@@ -34,15 +34,20 @@ export interface FleetCommands {
   pollfleetLeaseAcquire(
     leaseKey: string,
     fenceKey: string,
+    slotKey: string,
     token: string,
     ttlMs: number,
     fenceTtlMs: number,
-  ): Promise<[number, number]>;
+    slot: string,
+  ): Promise<[number, number, number?]>;
   pollfleetLeaseExtend(
     leaseKey: string,
+    slotKey: string,
     token: string,
     fence: string,
     ttlMs: number,
+    slot: string,
+    slotTtlMs: number,
   ): Promise<number>;
   pollfleetLeaseRelease(leaseKey: string, token: string, fence: string): Promise<number>;
   pollfleetHeartbeat(membersKey: string, podId: string, ttlMs: number): Promise<string[]>;

@@ -13,13 +13,15 @@ import { RESULT_SCHEMA_VERSION } from './bus.js';
 import type { PollResult, ResultsBus } from './bus.js';
 import type { Clock } from './clock.js';
 import type { CollectResult, Collector } from './collector.js';
+import { POLLER_STOPPING, callCollector } from './collector-call.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { DeviceSpec } from './device.js';
-import { CollectError, PollTimeoutError, toCollectError } from './errors.js';
+import { toCollectError } from './errors.js';
+import type { CollectError } from './errors.js';
 import type { Lease, LeaseStore } from './lease.js';
+import type { LogThrottle } from './log-throttle.js';
 import { phaseOf } from './poll-phase.js';
 import type { PollOutcome, PollerMetrics } from './poller-metrics.js';
-import type { LogThrottle } from './log-throttle.js';
 
 /** What every device loop of one engine shares. */
 export interface DeviceLoopDeps {
@@ -71,8 +73,12 @@ export class DeviceLoop {
   #lease: Lease | undefined;
   #breaker: BreakerSnapshot = CLOSED_BREAKER;
   #breakerOptions: ResolvedBreakerOptions;
-  /** Settles when the collector's last call settles, even one that ignored its abort signal. */
+  /** True until the collector's last call settles, even one that ignored its abort signal. */
   #collectorBusy = false;
+  /** Breaker state the shared store may lack (a load or save failed): save at the next outcome. */
+  #breakerDirty = false;
+  /** Token of an acquire whose answer was lost: Redis may hold it, so it is tried again. */
+  #pendingToken: string | undefined;
   readonly #deps: DeviceLoopDeps;
   #log: Logger;
 
@@ -98,6 +104,11 @@ export class DeviceLoop {
     return this.running || this.#collectorBusy;
   }
 
+  /** A collector call outlived its run (it ignored its abort): the lease must outlive it too. */
+  get collectorStillRunning(): boolean {
+    return this.#collectorBusy && !this.running;
+  }
+
   /** Interval + timeout + margin: long enough to live from one poll's extend to the next. */
   get leaseTtlMs(): number {
     return this.spec.intervalMs + this.spec.timeoutMs + this.#deps.leaseMarginMs;
@@ -106,9 +117,13 @@ export class DeviceLoop {
   /** A changed row applies from the next poll. Returns true when the phase changed. */
   update(spec: DeviceSpec, collector: Collector): boolean {
     const intervalChanged = spec.intervalMs !== this.spec.intervalMs;
+    const ttlGrew = spec.intervalMs + spec.timeoutMs > this.spec.intervalMs + this.spec.timeoutMs;
     this.spec = spec;
     this.collector = collector;
     this.#log = this.#deps.logger.child({ deviceId: spec.id, device: spec.name });
+    // The held lease was sized for the old interval: stretch it now, before it can lapse ahead
+    // of the next (later) slot and hand the device to another pod.
+    if (ttlGrew) void this.keepAlive();
     if (!intervalChanged) return false;
     this.phase = phaseOf(spec.id, spec.intervalMs);
     this.#breakerOptions = resolveBreakerOptions(this.#deps.breakerOptions, spec.intervalMs);
@@ -118,9 +133,10 @@ export class DeviceLoop {
   /** One scheduled tick: hold the lease, consult the breaker, poll, publish. Never rejects. */
   async run(scheduledFor: number, kind: RunKind): Promise<void> {
     const { clock, metrics } = this.#deps;
-    if (kind === 'slot')
+    if (kind === 'slot') {
       metrics.scheduleLag.observe(Math.max(0, clock.now() - scheduledFor) / 1000);
-    if (!(await this.#holdLease())) return;
+    }
+    if (!(await this.#holdLease(scheduledFor))) return;
     if (this.removed) {
       await this.releaseLease();
       return;
@@ -131,7 +147,25 @@ export class DeviceLoop {
       return;
     }
     this.#breaker = gate.next;
-    await this.#poll(scheduledFor, this.#lease as Lease);
+    // One spec and collector for the whole poll, even if the row changes meanwhile.
+    await this.#poll(scheduledFor, this.#lease as Lease, this.spec, this.collector);
+  }
+
+  /**
+   * Extends a held lease without polling (a tick skipped while the collector is still busy, or
+   * a longer interval). Losing it here ends this pod's claim, as a failed extend does.
+   */
+  async keepAlive(): Promise<void> {
+    const lease = this.#lease;
+    if (!lease) return;
+    try {
+      const kept = await this.#deps.leases.extend(lease, this.leaseTtlMs);
+      this.#deps.metrics.leaseOps.inc({ op: 'extend', outcome: kept ? 'ok' : 'lost' });
+      if (!kept && this.#lease === lease) this.#lost(lease);
+    } catch (err) {
+      this.#deps.metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
+      this.#deps.throttle.warn('lease-extend', { err, deviceId: this.spec.id }, LEASE_DOWN);
+    }
   }
 
   /** Forgets the lease without releasing it: the caller releases it (in a batch). */
@@ -159,23 +193,27 @@ export class DeviceLoop {
     }
   }
 
-  async #holdLease(): Promise<boolean> {
+  /** Device removed from this pod: release the lease and drop collector state. */
+  async retire(): Promise<void> {
+    this.removed = true;
+    await this.releaseLease();
+    await this.#forgetInCollector();
+  }
+
+  /** True when this pod holds the lease and `slot` was not already polled by a previous holder. */
+  async #holdLease(slot: number): Promise<boolean> {
     const { leases, metrics, clock } = this.#deps;
     const lease = this.#lease;
     if (lease) {
       let kept: boolean;
       try {
-        kept = await leases.extend(lease, this.leaseTtlMs);
+        kept = await leases.extend(lease, this.leaseTtlMs, slot);
       } catch (err) {
         // Cannot prove we still hold it: skip rather than risk two pollers.
         metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
         this.#count('skipped_lease_error');
         this.#log.debug({ err }, 'could not extend the lease; skipping this poll');
-        this.#deps.throttle.warn(
-          'lease-extend',
-          { err, deviceId: this.spec.id },
-          'could not extend leases; skipping polls until the lease store answers',
-        );
+        this.#deps.throttle.warn('lease-extend', { err, deviceId: this.spec.id }, LEASE_DOWN);
         return false;
       }
       if (kept) {
@@ -183,19 +221,17 @@ export class DeviceLoop {
         return true;
       }
       metrics.leaseOps.inc({ op: 'extend', outcome: 'lost' });
-      this.#log.warn({ fence: lease.fence }, 'lease lost to another pod; stopping polls here');
-      this.#lease = undefined;
+      this.#lost(lease);
       await this.#forgetInCollector();
       this.#count('skipped_lease');
       return false;
     }
+    // An error may hide a success whose reply was lost: the same token then re-acquires it.
+    const token = this.#pendingToken ?? `${this.#deps.podId}:${randomUUID()}`;
+    this.#pendingToken = token;
     let outcome;
     try {
-      outcome = await leases.acquire(
-        this.spec.id,
-        `${this.#deps.podId}:${randomUUID()}`,
-        this.leaseTtlMs,
-      );
+      outcome = await leases.acquire(this.spec.id, token, this.leaseTtlMs, slot);
     } catch (err) {
       metrics.leaseOps.inc({ op: 'acquire', outcome: 'error' });
       this.#count('skipped_lease_error');
@@ -207,6 +243,7 @@ export class DeviceLoop {
       );
       return false;
     }
+    this.#pendingToken = undefined;
     if (!outcome.acquired) {
       metrics.leaseOps.inc({ op: 'acquire', outcome: 'contended' });
       this.takeoverAt =
@@ -221,12 +258,23 @@ export class DeviceLoop {
     this.takeoverAt = undefined;
     this.#log.debug({ fence: outcome.lease.fence }, 'lease acquired');
     await this.#loadBreaker();
+    if (outcome.previousSlot !== undefined && outcome.previousSlot >= slot) {
+      // The previous holder already polled this slot (it handed the device over mid-interval).
+      this.#count('skipped_duplicate');
+      return false;
+    }
     return true;
+  }
+
+  #lost(lease: Lease): void {
+    this.#lease = undefined;
+    this.#log.warn({ fence: lease.fence }, 'lease lost to another pod; stopping polls here');
   }
 
   async #loadBreaker(): Promise<void> {
     try {
       this.#breaker = (await this.#deps.breakers.load(this.spec.id)) ?? CLOSED_BREAKER;
+      this.#breakerDirty = false;
     } catch (err) {
       this.#deps.metrics.breakerStoreErrors.inc();
       this.#deps.throttle.warn(
@@ -235,12 +283,17 @@ export class DeviceLoop {
         'could not load breaker state; starting closed',
       );
       this.#breaker = CLOSED_BREAKER;
+      this.#breakerDirty = true;
     }
   }
 
-  async #poll(scheduledFor: number, lease: Lease): Promise<void> {
+  async #poll(
+    scheduledFor: number,
+    lease: Lease,
+    spec: DeviceSpec,
+    collector: Collector,
+  ): Promise<void> {
     const { clock, metrics } = this.#deps;
-    const spec = this.spec;
     const startedAt = clock.now();
     let result: CollectResult | undefined;
     let error: CollectError | undefined;
@@ -248,11 +301,25 @@ export class DeviceLoop {
       const credentials = spec.credentialsRef
         ? await this.#deps.credentials.get(spec.credentialsRef)
         : undefined;
-      result = await this.#collect(credentials, scheduledFor);
+      this.#collectorBusy = true;
+      const call = callCollector(
+        collector,
+        spec,
+        { credentials, scheduledFor, logger: this.#log },
+        clock,
+        this.#deps.shutdownSignal,
+      );
+      void call.settled.then(() => (this.#collectorBusy = false));
+      result = await call.result;
     } catch (err) {
       error = toCollectError(err);
     }
     const durationMs = clock.now() - startedAt;
+    if (error?.code === POLLER_STOPPING) {
+      // Our own shutdown, not the device's fault: no breaker change, nothing published.
+      this.#count('aborted_shutdown');
+      return;
+    }
     metrics.pollDuration.observe({ collector: spec.collectorType }, durationMs / 1000);
     await this.#recordOutcome(error);
     const base = {
@@ -270,21 +337,17 @@ export class DeviceLoop {
     if (error) {
       this.#count(error.kind === 'permanent' ? 'error_permanent' : 'error_transient');
       metrics.pollErrors.inc({ collector: spec.collectorType, code: error.code });
-      published = {
-        ...base,
-        ok: false,
-        error: { code: error.code, kind: error.kind, message: error.message },
-      };
+      const { code, kind, message } = error;
+      published = { ...base, ok: false, error: { code, kind, message } };
+      this.lastPoll = { scheduledFor, durationMs, ok: false, errorCode: code };
     } else {
       const r = result as CollectResult;
       this.#count(r.partial ? 'partial' : 'success');
       published = r.partial
         ? { ...base, ok: true, partial: true, data: r.data }
         : { ...base, ok: true, data: r.data };
+      this.lastPoll = { scheduledFor, durationMs, ok: true };
     }
-    this.lastPoll = error
-      ? { scheduledFor, durationMs, ok: false, errorCode: error.code }
-      : { scheduledFor, durationMs, ok: true };
     try {
       await this.#deps.bus.publish(published);
       metrics.busPublish.inc({ outcome: 'ok' });
@@ -293,74 +356,32 @@ export class DeviceLoop {
       this.#log.debug({ err }, 'could not publish the result');
       this.#deps.throttle.warn(
         'bus-publish',
-        { err, deviceId: this.spec.id },
+        { err, deviceId: spec.id },
         'could not publish results',
       );
     }
   }
 
-  /** Calls the collector, aborting at the device's timeout or at shutdown. */
-  async #collect(
-    credentials: Awaited<ReturnType<CredentialCache['get']>> | undefined,
-    scheduledFor: number,
-  ): Promise<CollectResult> {
-    const { clock, shutdownSignal } = this.#deps;
-    const ac = new AbortController();
-    const timer = clock.setTimeout(
-      () => ac.abort(new PollTimeoutError(this.spec.timeoutMs)),
-      this.spec.timeoutMs,
-    );
-    const onShutdown = (): void =>
-      ac.abort(CollectError.transient('POLLER_STOPPING', 'poll aborted: the poller is stopping'));
-    shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    this.#collectorBusy = true;
-    try {
-      const call = this.collector.collect(this.spec, {
-        signal: ac.signal,
-        credentials,
-        logger: this.#log,
-        scheduledFor,
-      });
-      // A collector that ignores its signal keeps the device busy until it settles.
-      call.then(
-        () => (this.#collectorBusy = false),
-        () => (this.#collectorBusy = false),
-      );
-      return await raceAbort(call, ac.signal);
-    } finally {
-      timer.cancel();
-      shutdownSignal.removeEventListener('abort', onShutdown);
-    }
-  }
-
   async #recordOutcome(error: CollectError | undefined): Promise<void> {
+    const { clock, random } = this.#deps;
     const before = this.#breaker;
     const after = error
-      ? breakerOnFailure(
-          before,
-          error,
-          this.#deps.clock.now(),
-          this.#breakerOptions,
-          this.#deps.random,
-        )
+      ? breakerOnFailure(before, error, clock.now(), this.#breakerOptions, random)
       : breakerOnSuccess(before);
-    if (after === before) return;
+    if (after === before && !this.#breakerDirty) return;
     this.#breaker = after;
     if (after.state === 'open' && before.state !== 'open') {
-      this.#log.warn(
-        {
-          code: error?.code,
-          parked: after.parked,
-          retryInMs: after.openUntil - this.#deps.clock.now(),
-        },
-        after.parked ? 'permanent failure: device parked' : 'breaker opened',
-      );
+      const retryInMs = after.openUntil - clock.now();
+      const msg = after.parked ? 'permanent failure: device parked' : 'breaker opened';
+      this.#log.warn({ code: error?.code, parked: after.parked, retryInMs }, msg);
     } else if (after.state === 'closed' && before.state !== 'closed') {
       this.#log.info('breaker closed: device answers again');
     }
     try {
       await this.#deps.breakers.save(this.spec.id, after);
+      this.#breakerDirty = false;
     } catch (err) {
+      this.#breakerDirty = true;
       this.#deps.metrics.breakerStoreErrors.inc();
       this.#deps.throttle.warn(
         'breaker-save',
@@ -378,32 +399,9 @@ export class DeviceLoop {
     }
   }
 
-  /** Device removed from this pod: release the lease and drop collector state. */
-  async retire(): Promise<void> {
-    this.removed = true;
-    await this.releaseLease();
-    await this.#forgetInCollector();
-  }
-
   #count(outcome: PollOutcome): void {
     this.#deps.metrics.polls.inc({ collector: this.spec.collectorType, outcome });
   }
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(toCollectError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(toCollectError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
+const LEASE_DOWN = 'could not extend leases; skipping polls until the lease store answers';

@@ -21,3 +21,4 @@ export * from './poll-engine.js';
 export * from './device-validation.js';
 export * from './reconciler.js';
 export * from './log-throttle.js';
+export * from './collector-call.js';

@@ -7,7 +7,15 @@ export interface Lease {
 }
 
 export type AcquireOutcome =
-  | { readonly acquired: true; readonly lease: Lease }
+  | {
+      readonly acquired: true;
+      readonly lease: Lease;
+      /**
+       * The latest slot an earlier holder claimed (undefined when none is recorded). A slot at or
+       * before it was already polled and must not be polled again.
+       */
+      readonly previousSlot: number | undefined;
+    }
   /** Held by someone else; `remainingMs` is the holder's remaining TTL (-1 when unknown). */
   | { readonly acquired: false; readonly remainingMs: number };
 
@@ -17,9 +25,13 @@ export type AcquireOutcome =
  * standalone).
  */
 export interface LeaseStore {
-  acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome>;
-  /** True if still held by `lease.token` and prolonged; false if lost. Rejects on I/O error. */
-  extend(lease: Lease, ttlMs: number): Promise<boolean>;
+  /** `slot`: the slot the caller means to poll, claimed on success (see `previousSlot`). */
+  acquire(deviceId: string, token: string, ttlMs: number, slot?: number): Promise<AcquireOutcome>;
+  /**
+   * True if still held by `lease.token` and prolonged (claiming `slot`, the slot about to be
+   * polled); false if lost. Rejects on I/O error.
+   */
+  extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean>;
   /** True if it was held by `lease.token` and is now free. */
   release(lease: Lease): Promise<boolean>;
   /** Releases many leases in one round trip (shutdown); returns how many were held and freed. */

@@ -223,7 +223,8 @@ export class PollEngine {
       grace.cancel();
     }
     this.#shutdown.abort();
-    await this.#releaseLeases([...this.#loops.values()]);
+    // A device whose collector call is still running keeps its lease until it expires.
+    await this.#releaseLeases([...this.#loops.values()].filter((l) => !l.collectorStillRunning));
     this.#state = 'stopped';
   }
 
@@ -331,6 +332,9 @@ export class PollEngine {
     this.#schedule(loop);
     if (loop.busy) {
       this.metrics.polls.inc({ collector: loop.spec.collectorType, outcome: 'skipped_overlap' });
+      // A collector that ignored its abort is still talking to the device: keep the lease, or
+      // another pod would start polling alongside it.
+      if (loop.collectorStillRunning) void loop.keepAlive();
       return;
     }
     if (loop.queued) {

@@ -11,7 +11,11 @@ export type PollOutcome =
   | 'skipped_lease'
   | 'skipped_overlap'
   | 'skipped_late'
-  | 'skipped_lease_error';
+  | 'skipped_lease_error'
+  /** An earlier holder already polled this slot before handing the device over. */
+  | 'skipped_duplicate'
+  /** Aborted by this pod's own shutdown: not counted against the device. */
+  | 'aborted_shutdown';
 
 export type LeaseOp = 'acquire' | 'extend' | 'release';
 export type LeaseOpOutcome = 'ok' | 'contended' | 'lost' | 'error';

@@ -9,8 +9,8 @@ function crashable(inner: LeaseStore): LeaseStore & { crash(): void } {
   const gate = <T>(fn: () => Promise<T>): Promise<T> => (dead ? new Promise<T>(() => {}) : fn());
   return {
     crash: () => (dead = true),
-    acquire: (id, token, ttl) => gate(() => inner.acquire(id, token, ttl)),
-    extend: (lease: Lease, ttl) => gate(() => inner.extend(lease, ttl)),
+    acquire: (id, token, ttl, slot) => gate(() => inner.acquire(id, token, ttl, slot)),
+    extend: (lease: Lease, ttl, slot) => gate(() => inner.extend(lease, ttl, slot)),
     release: (lease: Lease) => gate(() => inner.release(lease)),
   };
 }

@@ -8,6 +8,7 @@ import { systemClock } from '@pollfleet/core';
 export class MemoryLeaseStore implements LeaseStore {
   readonly #leases = new Map<string, { token: string; fence: number; expiresAt: number }>();
   readonly #fences = new Map<string, number>();
+  readonly #slots = new Map<string, number>();
   readonly #clock: Clock;
   /** Set to make every call reject (simulates an unreachable store). */
   failing = false;
@@ -16,7 +17,7 @@ export class MemoryLeaseStore implements LeaseStore {
     this.#clock = clock;
   }
 
-  acquire(deviceId: string, token: string, ttlMs: number): Promise<AcquireOutcome> {
+  acquire(deviceId: string, token: string, ttlMs: number, slot?: number): Promise<AcquireOutcome> {
     if (this.failing) return Promise.reject(new Error('lease store unreachable'));
     const now = this.#clock.now();
     const held = this.#leases.get(deviceId);
@@ -29,16 +30,24 @@ export class MemoryLeaseStore implements LeaseStore {
         : (this.#fences.get(deviceId) ?? 0) + 1;
     this.#fences.set(deviceId, fence);
     this.#leases.set(deviceId, { token, fence, expiresAt: now + ttlMs });
-    return Promise.resolve({ acquired: true, lease: { deviceId, token, fence } });
+    const previousSlot = this.#slots.get(deviceId);
+    this.#claim(deviceId, slot);
+    return Promise.resolve({ acquired: true, lease: { deviceId, token, fence }, previousSlot });
   }
 
-  extend(lease: Lease, ttlMs: number): Promise<boolean> {
+  extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean> {
     if (this.failing) return Promise.reject(new Error('lease store unreachable'));
     const held = this.#leases.get(lease.deviceId);
     const now = this.#clock.now();
     if (!held || held.token !== lease.token || held.expiresAt <= now) return Promise.resolve(false);
     held.expiresAt = now + ttlMs;
+    this.#claim(lease.deviceId, slot);
     return Promise.resolve(true);
+  }
+
+  #claim(deviceId: string, slot: number | undefined): void {
+    if (slot !== undefined && slot > (this.#slots.get(deviceId) ?? -1))
+      this.#slots.set(deviceId, slot);
   }
 
   release(lease: Lease): Promise<boolean> {
