@@ -1,4 +1,5 @@
 import type { CollectorRegistry } from '@pollfleet/core';
+import { registerRouterOsCollector } from '@pollfleet/collector-routeros';
 import { registerSnmpCollector } from '@pollfleet/collector-snmp';
 import type { SnmpProfileSource } from '@pollfleet/collector-snmp';
 
@@ -13,4 +14,5 @@ export function registerBuiltinCollectors(
   sources: BuiltinCollectorSources,
 ): void {
   registerSnmpCollector(registry, { profileSource: sources.snmpProfiles });
+  registerRouterOsCollector(registry);
 }

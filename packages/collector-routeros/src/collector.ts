@@ -120,8 +120,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
         `device ${device.id}: no RouterOS ${username === undefined ? 'user name' : 'password'}; set credentials "username" and "password" (or options.username)`,
       );
     }
-    // The core resolves a null port to defaultPort (8728); api-ssl and REST listen elsewhere.
-    const port = device.port === ROUTEROS_API_PORT ? this.defaultPortFor(o) : device.port;
+    // A null port was resolved through defaultPortFor (8729 for api-ssl, 443 for REST).
+    const port = device.port;
     const base = {
       host: device.host,
       tls: o.tls,

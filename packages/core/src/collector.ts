@@ -35,8 +35,13 @@ export interface CollectResult<TData = unknown> {
  */
 export interface Collector<TOptions = unknown> {
   readonly type: string;
-  /** Used when the row's port is null. */
+  /** Used when the row's port is null (unless {@link defaultPortFor} says otherwise). */
   readonly defaultPort: number;
+  /**
+   * The default port for a device with these (parsed) options, when it depends on them (e.g.
+   * RouterOS api-ssl listens on 8729). Omit to always use {@link defaultPort}.
+   */
+  defaultPortFor?(options: TOptions): number;
   /**
    * Validates a row's `options` and returns the parsed form the collector will receive in
    * `DeviceSpec.options`. Throws {@link DeviceConfigError} naming the bad field.

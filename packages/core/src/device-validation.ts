@@ -72,7 +72,7 @@ export function validateDeviceRow(
       name: row.name,
       collectorType: row.collectorType,
       host,
-      port: row.port ?? c.defaultPort,
+      port: row.port ?? c.defaultPortFor?.(options) ?? c.defaultPort,
       intervalMs: row.intervalMs,
       timeoutMs: row.timeoutMs,
       options,

@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateDeviceRow } from '@pollfleet/core';
+import type { Collector, DeviceRow } from '@pollfleet/core';
+
+const collector: Collector<{ tls: boolean }> = {
+  type: 'x',
+  defaultPort: 8728,
+  defaultPortFor: (o) => (o.tls ? 8729 : 8728),
+  parseOptions: (raw) => ({ tls: (raw as { tls?: boolean }).tls === true }),
+  collect: () => Promise.resolve({ data: {} }),
+  close: () => Promise.resolve(),
+};
+const row = (over: Partial<DeviceRow>): DeviceRow => ({
+  id: '1',
+  name: 'r',
+  collectorType: 'x',
+  host: 'router.example',
+  port: null,
+  intervalMs: 60_000,
+  timeoutMs: 10_000,
+  enabled: true,
+  options: {},
+  credentialsRef: null,
+  labels: {},
+  revision: 1,
+  ...over,
+});
+const validate = (r: DeviceRow) =>
+  validateDeviceRow(
+    r,
+    () => collector,
+    { minIntervalMs: 1000 },
+    () => ['x'],
+  );
+
+describe('device row validation', () => {
+  it('resolves a null port from the options when the collector says how', () => {
+    assert.equal(validate(row({ options: { tls: true } })).spec.port, 8729);
+    assert.equal(validate(row({ options: {} })).spec.port, 8728);
+    assert.equal(validate(row({ port: 18728, options: { tls: true } })).spec.port, 18728);
+  });
+
+  it('accepts IPv4, IPv6 and host names, and trims them', () => {
+    for (const host of ['192.0.2.1', '2001:db8::1', 'edge-1.example.net', ' core1 ']) {
+      assert.equal(validate(row({ host })).spec.host, host.trim());
+    }
+  });
+
+  it('rejects a timeout longer than the interval, naming the field and the fix', () => {
+    assert.throws(
+      () => validate(row({ intervalMs: 5000, timeoutMs: 6000 })),
+      /timeout_ms: 6000 exceeds interval_ms 5000; a poll must end before the next one is due/,
+    );
+  });
+});
