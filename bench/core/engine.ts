@@ -60,6 +60,12 @@ const collector = collectors.get('noop', {
   sharedState: new MemorySharedState(),
 })!;
 
+async function redisCpuSeconds(): Promise<number> {
+  const info = await admin.info('cpu');
+  const num = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return num('used_cpu_sys') + num('used_cpu_user');
+}
+
 async function commandCount(): Promise<number> {
   const info = await admin.info('commandstats');
   let n = 0;
@@ -126,6 +132,7 @@ const polls = async (): Promise<number> => {
 };
 const p0 = await polls();
 const c0 = await commandCount();
+const r0 = await redisCpuSeconds();
 const s0 = sent;
 const l0 = await lagBuckets(registry);
 const heap0 = process.memoryUsage().heapUsed;
@@ -138,6 +145,7 @@ const cpu = process.cpuUsage(cpu0);
 const elapsed = (performance.now() - t0) / 1000;
 const p1 = await polls();
 const c1 = await commandCount();
+const r1 = await redisCpuSeconds();
 const s1 = sent;
 const l1 = await lagBuckets(registry);
 const n = p1 - p0;
@@ -152,6 +160,7 @@ console.log(
       expectedPollsPerSecond: Math.round((devices * 1000) / intervalMs),
       cpuMsPerPoll: +(cpuMs / n).toFixed(4),
       pollsPerCpuSecond: Math.round(n / (cpuMs / 1000)),
+      redisServerCpuMsPerPoll: +(((r1 - r0) * 1000) / n).toFixed(4),
       redisCommandsSentPerPoll: +((s1 - s0) / n).toFixed(3),
       redisCommandsExecutedPerPoll: +((c1 - c0 - 2) / n).toFixed(3),
       lagP50s: quantile(l0, l1, 0.5),
