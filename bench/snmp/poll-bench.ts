@@ -22,6 +22,7 @@ import {
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
 import { barePoll, bareSessions } from './bare-net-snmp.js';
 import { startExporter } from './snmp-exporter.js';
+import { IF_MIB_PROFILE } from './if-mib-profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,29 +41,6 @@ const CONC = args.concurrency.split(',').map(Number);
 const VERSIONS = args.versions.split(',') as ('v2c' | 'v3')[];
 const REPS = Number(args['max-repetitions']);
 const TOOLS = new Set(args.tools.split(','));
-
-/** What snmp_exporter's if_mib module collects: sysUpTime + ifTable + ifXTable. */
-const IF_MIB_PROFILE: SnmpProfile = {
-  scalars: [
-    { name: 'sysUpTime', oid: '1.3.6.1.2.1.1.3.0' },
-    { name: 'ifNumber', oid: '1.3.6.1.2.1.2.1.0' },
-  ],
-  tables: [
-    {
-      name: 'interfaces',
-      columns: [
-        ...Array.from({ length: 22 }, (_, i) => ({
-          name: `if${i + 1}`,
-          oid: `1.3.6.1.2.1.2.2.1.${i + 1}`,
-        })),
-        ...Array.from({ length: 19 }, (_, i) => ({
-          name: `ifx${i + 1}`,
-          oid: `1.3.6.1.2.1.31.1.1.1.${i + 1}`,
-        })),
-      ],
-    },
-  ],
-};
 
 const v3opts = {
   version: '3',
