@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = resolvePollerConfig(process.env, values.migrate ? { migrate: true } : {});
+  const config = resolvePollerConfig(undefined, values.migrate ? { migrate: true } : {});
   const logger = createLogger(config.logLevel, config.podId);
 
   if (command === 'migrate') {

@@ -7,50 +7,17 @@ import {
   breakerOnSuccess,
   resolveBreakerOptions,
 } from './breaker.js';
-import type { BreakerOptions, BreakerSnapshot, ResolvedBreakerOptions } from './breaker.js';
-import type { BreakerStore } from './breaker-store.js';
-import { RESULT_SCHEMA_VERSION } from './bus.js';
-import type { PollResult, ResultsBus } from './bus.js';
-import type { Clock } from './clock.js';
+import type { BreakerSnapshot, ResolvedBreakerOptions } from './breaker.js';
 import type { CollectResult, Collector } from './collector.js';
 import { POLLER_STOPPING, callCollector } from './collector-call.js';
-import type { CredentialCache } from './credential-cache.js';
 import type { DeviceSpec } from './device.js';
 import { toCollectError } from './errors.js';
 import type { CollectError } from './errors.js';
-import type { Lease, LeaseStore } from './lease.js';
-import type { LogThrottle } from './log-throttle.js';
+import type { Lease } from './lease.js';
 import { phaseOf } from './poll-phase.js';
-import type { PollOutcome, PollerMetrics } from './poller-metrics.js';
-
-/** What every device loop of one engine shares. */
-export interface DeviceLoopDeps {
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly podId: string;
-  readonly leases: LeaseStore;
-  readonly breakers: BreakerStore;
-  readonly bus: ResultsBus;
-  readonly credentials: CredentialCache;
-  readonly metrics: PollerMetrics;
-  readonly breakerOptions: BreakerOptions;
-  readonly leaseMarginMs: number;
-  /** Aborted when the engine's shutdown grace period ends. */
-  readonly shutdownSignal: AbortSignal;
-  readonly random: () => number;
-  /** For failures that hit every device at once (the lease store is down). */
-  readonly throttle: LogThrottle;
-}
-
-export type RunKind = 'slot' | 'takeover';
-
-/** The last poll of a device, for the status view. */
-export interface LastPoll {
-  readonly scheduledFor: number;
-  readonly durationMs: number;
-  readonly ok: boolean;
-  readonly errorCode?: string;
-}
+import { toPollResult } from './poll-result.js';
+import type { DeviceLoopDeps, LastPoll, RunKind } from './device-loop-deps.js';
+import type { PollOutcome } from './poller-metrics.js';
 
 /**
  * One device's polling state. It owns no timer: the engine's central queue decides when
@@ -322,30 +289,25 @@ export class DeviceLoop {
     }
     metrics.pollDuration.observe({ collector: spec.collectorType }, durationMs / 1000);
     await this.#recordOutcome(error);
-    const base = {
-      v: RESULT_SCHEMA_VERSION,
-      deviceId: spec.id,
-      deviceName: spec.name,
-      collectorType: spec.collectorType,
-      podId: this.#deps.podId,
-      fence: lease.fence,
-      scheduledFor,
-      startedAt,
-      durationMs,
-    };
-    let published: PollResult;
+    const published = toPollResult(
+      {
+        deviceId: spec.id,
+        deviceName: spec.name,
+        collectorType: spec.collectorType,
+        podId: this.#deps.podId,
+        fence: lease.fence,
+        scheduledFor,
+        startedAt,
+        durationMs,
+      },
+      error ?? (result as CollectResult),
+    );
     if (error) {
       this.#count(error.kind === 'permanent' ? 'error_permanent' : 'error_transient');
       metrics.pollErrors.inc({ collector: spec.collectorType, code: error.code });
-      const { code, kind, message } = error;
-      published = { ...base, ok: false, error: { code, kind, message } };
-      this.lastPoll = { scheduledFor, durationMs, ok: false, errorCode: code };
+      this.lastPoll = { scheduledFor, durationMs, ok: false, errorCode: error.code };
     } else {
-      const r = result as CollectResult;
-      this.#count(r.partial ? 'partial' : 'success');
-      published = r.partial
-        ? { ...base, ok: true, partial: true, data: r.data }
-        : { ...base, ok: true, data: r.data };
+      this.#count(published.partial ? 'partial' : 'success');
       this.lastPoll = { scheduledFor, durationMs, ok: true };
     }
     try {

@@ -1,5 +1,5 @@
 import type { BreakerSnapshot } from './breaker.js';
-import type { LastPoll } from './device-loop.js';
+import type { LastPoll } from './device-loop-deps.js';
 
 /** One device as the status view shows it. No secrets, no options (they may hold some). */
 export interface DeviceStatus {

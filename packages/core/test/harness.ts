@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { PollEngine, CollectorRegistry, validateDeviceRow, Reconciler } from '@pollfleet/core';
-import type { DeviceRow, DeviceSpec, LeaseStore, PollEngineOptions } from '@pollfleet/core';
+import type { DeviceRow, DeviceSpec, Lease, LeaseStore, PollEngineOptions } from '@pollfleet/core';
 import {
   FakeClock,
   MemoryBreakerStore,
@@ -132,4 +132,16 @@ export class Pod {
       sharedState: new MemorySharedState(this.#fleet.clock),
     };
   }
+}
+
+/** A lease store that a "crashed" pod stops talking to (no release, no extend). */
+export function crashable(inner: LeaseStore): LeaseStore & { crash(): void } {
+  let dead = false;
+  const gate = <T>(fn: () => Promise<T>): Promise<T> => (dead ? new Promise<T>(() => {}) : fn());
+  return {
+    crash: () => (dead = true),
+    acquire: (id, token, ttl, slot) => gate(() => inner.acquire(id, token, ttl, slot)),
+    extend: (lease: Lease, ttl, slot) => gate(() => inner.extend(lease, ttl, slot)),
+    release: (lease: Lease) => gate(() => inner.release(lease)),
+  };
 }

@@ -1,21 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Lease, LeaseStore } from '@pollfleet/core';
-import { Fleet } from './harness.js';
+import { Fleet, crashable } from './harness.js';
 import type { Pod } from './harness.js';
 
 function rng(seed: number) {
   return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
-function crashable(inner: LeaseStore): LeaseStore & { crash(): void } {
-  let dead = false;
-  const gate = <T>(fn: () => Promise<T>): Promise<T> => (dead ? new Promise<T>(() => {}) : fn());
-  return {
-    crash: () => (dead = true),
-    acquire: (id, token, ttl, slot) => gate(() => inner.acquire(id, token, ttl, slot)),
-    extend: (lease: Lease, ttl, slot) => gate(() => inner.extend(lease, ttl, slot)),
-    release: (lease: Lease) => gate(() => inner.release(lease)),
-  };
 }
 
 describe('fuzz: pods joining, stopping and crashing', () => {

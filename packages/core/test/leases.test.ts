@@ -1,19 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Lease, LeaseStore } from '@pollfleet/core';
-import { Fleet } from './harness.js';
-
-/** A lease store that a "crashed" pod stops talking to (no release, no extend). */
-function crashable(inner: LeaseStore): LeaseStore & { crash(): void } {
-  let dead = false;
-  const gate = <T>(fn: () => Promise<T>): Promise<T> => (dead ? new Promise<T>(() => {}) : fn());
-  return {
-    crash: () => (dead = true),
-    acquire: (id, token, ttl, slot) => gate(() => inner.acquire(id, token, ttl, slot)),
-    extend: (lease: Lease, ttl, slot) => gate(() => inner.extend(lease, ttl, slot)),
-    release: (lease: Lease) => gate(() => inner.release(lease)),
-  };
-}
+import { Fleet, crashable } from './harness.js';
 
 describe('device leases across pods', () => {
   it('two pods: every slot polled exactly once, never by both at once', async () => {
