@@ -19,9 +19,10 @@ interface Owner {
 }
 
 /** Shared-state keys of the SNMP collector (every key it writes is built here). */
+/** Keys in the collector's shared state (the registry already namespaces them under `snmp:`). */
 export const snmpKeys = {
-  engine: (deviceId: string): string => `snmp:engine:${deviceId}`,
-  engineOwner: (engineIdHex: string): string => `snmp:engine-owner:${engineIdHex}`,
+  engine: (deviceId: string): string => `engine:${deviceId}`,
+  engineOwner: (engineIdHex: string): string => `engine-owner:${engineIdHex}`,
 };
 
 function parse<T>(raw: string | undefined): T | undefined {
