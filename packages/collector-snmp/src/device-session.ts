@@ -1,3 +1,4 @@
+import type { Clock } from '@pollfleet/core';
 import { performance } from 'node:perf_hooks';
 import snmp from 'net-snmp';
 import type { Session, SessionOptions } from 'net-snmp';
@@ -175,6 +176,8 @@ export async function agentAnswers(
   address: string,
   port: number,
   o: SnmpOptions,
+  clock: Clock,
+  signal: AbortSignal,
 ): Promise<boolean> {
   const vsock = pool.attach(address, port);
   const session = snmp.createV3Session(
@@ -184,8 +187,17 @@ export async function agentAnswers(
   );
   vsock.pending = session.reqs;
   session.on('error', () => undefined);
+  // Settles on the reply, on its own timer, or on abort: net-snmp can drop a request without
+  // calling back (a reply it fails to parse), which must not leave the poll hanging.
+  let timer: { cancel(): void } | undefined;
+  let onAbort: (() => void) | undefined;
   try {
     return await new Promise<boolean>((resolve) => {
+      timer = clock.setTimeout(() => resolve(false), o.requestTimeoutMs + 100);
+      onAbort = () => resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) resolve(false);
+      vsock.on('deliveryError', () => resolve(false));
       session.get(['1.3.6.1.2.1.1.3.0'], (err) => {
         resolve(
           !(err instanceof snmp.RequestTimedOutError) &&
@@ -194,6 +206,8 @@ export async function agentAnswers(
       });
     });
   } finally {
+    timer?.cancel();
+    if (onAbort) signal.removeEventListener('abort', onAbort);
     session.close();
   }
 }

@@ -151,6 +151,8 @@ export async function walkTables(
           const name = group[k]!.name;
           (rows[index] ??= {})[name] = value;
           if (vb.type !== SnmpType.COUNTER32 && vb.type !== SnmpType.COUNTER64) return;
+          // Column groups of one table run in parallel: share the table's counters.
+          tc ??= counters.get(table.name);
           if (!tc) counters.set(table.name, (tc = { counter64: new Set(), rows: new Map() }));
           let r = tc.rows.get(index);
           if (!r) tc.rows.set(index, (r = {}));

@@ -67,6 +67,10 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #profiles = new Map<string, { profile: SnmpProfile; until: number }>();
   #closed = false;
+  /** Devices whose last authPriv timeout looked like a privacy-key failure (see #firstRequestFailed). */
+  readonly #privacySuspects = new Set<string>();
+  /** Polls in flight, so a forget() during one is not undone by what it stores afterwards. */
+  readonly #polling = new Map<string, { forgotten: boolean }>();
 
   constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
     this.#o = resolveSnmpCollectorOptions(options);
@@ -95,19 +99,27 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const o = device.options;
     if (ctx.signal.aborted) throw aborted();
     const secrets = readSecrets(o, ctx.credentials);
-    const [profileName, profile] = await this.#profile(o.profile);
+    const mark = { forgotten: false };
+    this.#polling.set(device.id, mark);
     try {
-      return await this.#poll(device, ctx, profileName, profile, secrets, true);
-    } catch (err) {
-      if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
-      // The agent restarted or its engine changed under us: discover it afresh, once.
-      ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
-      this.#drop(device.id);
+      const [profileName, profile] = await this.#profile(o.profile);
       try {
-        return await this.#poll(device, ctx, profileName, profile, secrets, false);
-      } catch (err2) {
-        throw this.#failed(err2, device, ctx);
+        return await this.#poll(device, ctx, profileName, profile, secrets, true);
+      } catch (err) {
+        if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
+        // The agent restarted or its engine changed under us: discover it afresh, once.
+        ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
+        this.#drop(device.id);
+        try {
+          return await this.#poll(device, ctx, profileName, profile, secrets, false);
+        } catch (err2) {
+          throw this.#failed(err2, device, ctx);
+        }
       }
+    } finally {
+      if (this.#polling.get(device.id) === mark) this.#polling.delete(device.id);
+      // forget() ran while this poll was in flight: drop what the poll stored afterwards.
+      if (mark.forgotten) this.#forgetNow(device.id);
     }
   }
 
@@ -223,6 +235,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     ds.onFailure = (err) => run.stop(err);
     const onAbort = (): void => run.stop(aborted());
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // An abort during the awaits above (profile, DNS, engine record) fired before the listener.
+    if (ctx.signal.aborted) onAbort();
     const budgetMs = o.timeBudgetMs ?? Math.max(1, Math.floor(device.timeoutMs * 0.8));
     const timer = this.#clock.setTimeout(() => run.stop(new BudgetSpentError()), budgetMs);
     try {
@@ -233,8 +247,9 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       try {
         got = await getScalars(req, oids);
       } catch (err) {
-        throw await this.#firstRequestFailed(err, ds, device);
+        throw await this.#firstRequestFailed(err, ds, device, ctx.signal);
       }
+      this.#privacySuspects.delete(device.id);
       const scalars: Record<string, SnmpValue> = {};
       for (const s of profile.scalars) {
         const vb = got.get(s.oid);
@@ -271,6 +286,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     err: unknown,
     ds: DeviceSession,
     device: DeviceSpec<SnmpOptions>,
+    signal: AbortSignal,
   ): Promise<unknown> {
     const o = device.options;
     if (err instanceof BudgetSpentError) {
@@ -279,12 +295,25 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const c = classifySnmpError(err, o.version);
     if (c.code !== SnmpErrorCode.Timeout || o.security?.level !== 'authPriv' || this.#closed)
       return err;
+    // Discovery (unencrypted) never answered: the agent is unreachable or the packets were
+    // lost; a wrong privacy key cannot cause that, so it stays a transient timeout.
+    if (!ds.engine() || signal.aborted) return err;
     // An agent given a wrong privacy key drops the request without a report: if it answers a
     // plain request, the timeout is a privacy failure, not an unreachable agent.
-    if (await agentAnswers(this.#pool, ds.address, device.port, o)) {
-      return CollectError.permanent(
+    if (await agentAnswers(this.#pool, ds.address, device.port, o, this.#clock, signal)) {
+      // Lost packets can look the same once; twice in a row is a key problem. A permanent
+      // verdict parks the device, so it must not come from one unlucky poll.
+      if (this.#privacySuspects.has(device.id)) {
+        return CollectError.permanent(
+          SnmpErrorCode.DecryptionFailed,
+          'agent answers but not to authPriv requests: wrong v3 privacy key or protocol',
+        );
+      }
+      if (this.#privacySuspects.size >= this.#o.maxDevices) this.#privacySuspects.clear();
+      this.#privacySuspects.add(device.id);
+      return CollectError.transient(
         SnmpErrorCode.DecryptionFailed,
-        'agent answers but not to authPriv requests: wrong v3 privacy key or protocol',
+        'agent answers but not to authPriv requests: lost packets or a wrong v3 privacy key (checked again next poll)',
       );
     }
     return err;
@@ -329,8 +358,15 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   }
 
   forget(deviceId: string): void {
+    const inFlight = this.#polling.get(deviceId);
+    if (inFlight) inFlight.forgotten = true;
+    this.#forgetNow(deviceId);
+  }
+
+  #forgetNow(deviceId: string): void {
     this.#drop(deviceId);
     this.#rates.forget(deviceId);
+    this.#privacySuspects.delete(deviceId);
   }
 
   async close(): Promise<void> {
