@@ -79,7 +79,10 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   readonly #connections: DeviceConnections;
   readonly #rates = new InterfaceRateTracker();
   /** What `auto` found per device; bounded by the devices polled, dropped in forget. */
-  readonly #autoTransport = new Map<string, 'api' | 'rest'>();
+  /** `auto` devices' transport as found by a probe, until the time given. */
+  readonly #autoTransport = new Map<string, { transport: 'api' | 'rest'; until: number }>();
+  /** Polls in flight, so a forget() during one is not undone by a connection it opens later. */
+  readonly #polling = new Map<string, { forgotten: boolean }>();
 
   constructor(deps: CollectorDeps, options: RouterOsCollectorOptions = {}) {
     this.#deps = deps;
@@ -130,6 +133,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
     };
     let conn: RouterOsSession | undefined;
+    const mark = { forgotten: false };
+    this.#polling.set(device.id, mark);
     try {
       let transport: ResolvedTransport;
       if (o.transport !== 'auto') {
@@ -145,7 +150,10 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       ctx.logger.debug({ code: e.code, kind: e.kind }, 'routeros poll failed');
       throw e;
     } finally {
-      if (!this.#o.reuseConnections) this.#connections.forget(device.id);
+      if (this.#polling.get(device.id) === mark) this.#polling.delete(device.id);
+      // forget() ran during this poll: drop the connection and state it created afterwards.
+      if (mark.forgotten) this.#forgetNow(device.id);
+      else if (!this.#o.reuseConnections) this.#connections.forget(device.id);
     }
   }
 
@@ -164,21 +172,27 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
     const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
     const key = `routeros:transport:${deviceId}`;
-    let known = this.#autoTransport.get(deviceId);
+    const now = this.#deps.clock.now();
+    const cached = this.#autoTransport.get(deviceId);
+    let known = cached && cached.until > now ? cached.transport : undefined;
     if (known === undefined) {
-      const shared = await this.#deps.sharedState.get(key);
+      // Shared state is an optimisation: if it cannot be read, probe.
+      const shared = await this.#deps.sharedState.get(key).catch(() => undefined);
       if (shared === 'api' || shared === 'rest') known = shared;
     }
     if (known !== undefined) {
-      this.#autoTransport.set(deviceId, known);
+      this.#autoTransport.set(deviceId, { transport: known, until: now + AUTO_REMEMBER_MS });
       return {
         transport: known,
         conn: await this.#connections.acquire(deviceId, known === 'api' ? api : rest, signal),
       };
     }
     const remember = async (t: 'api' | 'rest') => {
-      this.#autoTransport.set(deviceId, t);
-      await this.#deps.sharedState.set(key, t, AUTO_REMEMBER_MS);
+      this.#autoTransport.set(deviceId, {
+        transport: t,
+        until: this.#deps.clock.now() + AUTO_REMEMBER_MS,
+      });
+      await this.#deps.sharedState.set(key, t, AUTO_REMEMBER_MS).catch(() => undefined);
     };
     let apiError: CollectError;
     try {
@@ -188,8 +202,9 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     } catch (err) {
       apiError = toCollectError(err);
       if (!UNREACHABLE.has(apiError.code)) {
-        // Something speaks the API there (it refused the login, say): it is an API router.
-        await remember('api');
+        // Only a definite answer (a refused login, say) proves an API router; an aborted,
+        // closed or timed-out probe proves nothing and must not be remembered fleet-wide.
+        if (apiError.kind === 'permanent') await remember('api');
         throw apiError;
       }
     }
@@ -200,7 +215,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     } catch (err) {
       const restError = toCollectError(err);
       if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
-      await remember('rest');
+      if (restError.kind === 'permanent') await remember('rest');
       throw restError;
     }
   }
@@ -215,7 +230,12 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     const run: Print = (path, proplist) => conn.print(path, proplist, signal);
     const resource = run('/system/resource');
     const identity = run('/system/identity');
-    const interfaces = run('/interface', INTERFACE_PROPLIST);
+    // Rates need the time the counters were read, not when the slowest print finished.
+    let interfacesAt = 0;
+    const interfaces = run('/interface', INTERFACE_PROPLIST).then((items) => {
+      interfacesAt = this.#deps.clock.now();
+      return items;
+    });
     const routerboard = optional(run('/system/routerboard'));
     const health = optional(run('/system/health'));
     const extras = o.extras.map((x) => this.#extra(run, x));
@@ -237,7 +257,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       routerboard,
       health,
     ]);
-    const sampledAt = this.#deps.clock.now();
+    const sampledAt = interfacesAt;
     const extraResults: Record<string, ExtraResult> = {};
     for (const [i, x] of o.extras.entries()) {
       const s = settled[5 + i];
@@ -271,6 +291,12 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   }
 
   forget(deviceId: string): void {
+    const inFlight = this.#polling.get(deviceId);
+    if (inFlight) inFlight.forgotten = true;
+    this.#forgetNow(deviceId);
+  }
+
+  #forgetNow(deviceId: string): void {
     this.#autoTransport.delete(deviceId);
     this.#connections.forget(deviceId);
     this.#rates.forget(deviceId);

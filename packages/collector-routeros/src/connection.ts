@@ -39,6 +39,13 @@ export interface RouterOsConnectionOptions {
    * @defaultValue 50000
    */
   readonly maxItems?: number;
+  /**
+   * Most reply bytes (item keys and values) the pending commands of one connection may hold
+   * together. Past it the connection fails: a router streaming endless valid items must not
+   * exhaust the heap within a command timeout.
+   * @defaultValue 64 MiB
+   */
+  readonly maxBufferedBytes?: number;
   readonly decoderLimits?: DecoderLimits;
   /** @defaultValue systemClock */
   readonly clock?: Clock;
@@ -52,6 +59,7 @@ interface ResolvedConnectionOptions {
   readonly commandTimeoutMs: number;
   readonly cancelTimeoutMs: number;
   readonly maxItems: number;
+  readonly maxBufferedBytes: number;
   readonly decoderLimits: DecoderLimits;
   readonly clock: Clock;
 }
@@ -65,6 +73,7 @@ function resolveConnectionOptions(o: RouterOsConnectionOptions): ResolvedConnect
     commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
     cancelTimeoutMs: o.cancelTimeoutMs ?? 5000,
     maxItems: o.maxItems ?? 50_000,
+    maxBufferedBytes: o.maxBufferedBytes ?? 64 * 1024 * 1024,
     decoderLimits: o.decoderLimits ?? {},
     clock: o.clock ?? systemClock,
   };
@@ -90,6 +99,8 @@ export interface CommandOptions {
 interface Pending {
   readonly command: string;
   readonly items: Record<string, string>[];
+  /** Bytes of `items`, counted into the connection's buffered total. */
+  bytes: number;
   empty: boolean;
   trap: { message: string; category: number | undefined } | undefined;
   readonly timer: TimerHandle;
@@ -109,6 +120,7 @@ export class RouterOsConnection implements RouterOsSession {
   readonly #socket: net.Socket;
   readonly #decoder: SentenceDecoder;
   readonly #pending = new Map<string, Pending>();
+  #bufferedBytes = 0;
   #nextTag = 0;
   #failure: CollectError | undefined;
 
@@ -212,6 +224,7 @@ export class RouterOsConnection implements RouterOsSession {
       this.#pending.set(tag, {
         command,
         items: [],
+        bytes: 0,
         empty: false,
         trap: undefined,
         timer,
@@ -263,6 +276,7 @@ export class RouterOsConnection implements RouterOsSession {
 
   #settle(tag: string, p: Pending): void {
     this.#pending.delete(tag);
+    this.#bufferedBytes -= p.bytes;
     p.cleanup();
   }
 
@@ -317,6 +331,19 @@ export class RouterOsConnection implements RouterOsSession {
         );
         return;
       }
+      let size = 0;
+      for (const k in r.attributes) size += k.length + (r.attributes[k]?.length ?? 0);
+      p.bytes += size;
+      this.#bufferedBytes += size;
+      if (this.#bufferedBytes > this.#o.maxBufferedBytes) {
+        this.#fail(
+          CollectError.transient(
+            RouterOsErrorCode.protocol,
+            `${this.endpoint} ${p.command}: replies exceed ${this.#o.maxBufferedBytes} bytes; connection dropped`,
+          ),
+        );
+        return;
+      }
       p.items.push(r.attributes);
     } else if (r.type === '!empty') {
       p.empty = true;
@@ -338,6 +365,7 @@ export class RouterOsConnection implements RouterOsSession {
     this.#failure = err;
     const pending = [...this.#pending.entries()];
     this.#pending.clear();
+    this.#bufferedBytes = 0;
     for (const [, p] of pending) {
       p.cleanup();
       // A router may close right after a `!trap` (a refused login): the trap is the real answer.
