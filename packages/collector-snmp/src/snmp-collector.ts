@@ -71,6 +71,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   readonly #privacySuspects = new Set<string>();
   /** Polls in flight, so a forget() during one is not undone by what it stores afterwards. */
   readonly #polling = new Map<string, { forgotten: boolean }>();
+  /** Runs in flight, stopped by close(). */
+  readonly #runs = new Set<PollRun>();
 
   constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
     this.#o = resolveSnmpCollectorOptions(options);
@@ -232,6 +234,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const o = device.options;
     const ds = await this.#session(device, secrets, seed);
     const run = new PollRun(ds.session);
+    this.#runs.add(run);
+    if (this.#closed) run.stop(aborted()); // close() came while this poll was being set up
     ds.onFailure = (err) => run.stop(err);
     const onAbort = (): void => run.stop(aborted());
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -276,6 +280,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       return t.partial ? { data, partial: true } : { data };
     } finally {
       timer.cancel();
+      this.#runs.delete(run);
       ctx.signal.removeEventListener('abort', onAbort);
       ds.onFailure = undefined;
     }
@@ -371,6 +376,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const run of this.#runs) run.stop(aborted());
     for (const id of [...this.#sessions.keys()]) this.#drop(id);
     await this.#pool.close();
   }
