@@ -10,12 +10,12 @@ before(async () => {
 after(async () => {
   await agent.stop();
 });
-it('close() right after collect(): the in-flight poll settles promptly', async () => {
+it('close() right after collect(): the in-flight poll settles at once, not at its budget', async () => {
   const c = makeCollector();
   const t0 = Date.now();
   const p = c.collect(device(c, agent.port, {}, { timeoutMs: 5000 }), context()).then(
     () => 'ok',
-    (e) => `${e.code} ${e.message}`,
+    (e: { code?: string; message?: string }) => `${e.code} ${e.message}`,
   );
   await Promise.resolve();
   await Promise.resolve();
