@@ -1,4 +1,4 @@
-import { CollectError, toCollectError } from '@pollfleet/core';
+import { CollectError, InFlightPolls, toCollectError } from '@pollfleet/core';
 import type {
   CollectContext,
   CollectResult,
@@ -82,7 +82,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   /** `auto` devices' transport as found by a probe, until the time given. */
   readonly #autoTransport = new Map<string, { transport: 'api' | 'rest'; until: number }>();
   /** Polls in flight, so a forget() during one is not undone by a connection it opens later. */
-  readonly #polling = new Map<string, { forgotten: boolean }>();
+  readonly #polling = new InFlightPolls();
 
   constructor(deps: CollectorDeps, options: RouterOsCollectorOptions = {}) {
     this.#deps = deps;
@@ -133,8 +133,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
     };
     let conn: RouterOsSession | undefined;
-    const mark = { forgotten: false };
-    this.#polling.set(device.id, mark);
+    const mark = this.#polling.begin(device.id);
     try {
       let transport: ResolvedTransport;
       if (o.transport !== 'auto') {
@@ -150,9 +149,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       ctx.logger.debug({ code: e.code, kind: e.kind }, 'routeros poll failed');
       throw e;
     } finally {
-      if (this.#polling.get(device.id) === mark) this.#polling.delete(device.id);
       // forget() ran during this poll: drop the connection and state it created afterwards.
-      if (mark.forgotten) this.#forgetNow(device.id);
+      if (this.#polling.end(device.id, mark)) this.#forgetNow(device.id);
       else if (!this.#o.reuseConnections) this.#connections.forget(device.id);
     }
   }
@@ -291,8 +289,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   }
 
   forget(deviceId: string): void {
-    const inFlight = this.#polling.get(deviceId);
-    if (inFlight) inFlight.forgotten = true;
+    this.#polling.forgotten(deviceId);
     this.#forgetNow(deviceId);
   }
 

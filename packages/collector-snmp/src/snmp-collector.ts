@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import { CollectError } from '@pollfleet/core';
+import { CollectError, InFlightPolls } from '@pollfleet/core';
 import type {
   Clock,
   CollectContext,
@@ -70,7 +70,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   /** Devices whose last authPriv timeout looked like a privacy-key failure (see #firstRequestFailed). */
   readonly #privacySuspects = new Set<string>();
   /** Polls in flight, so a forget() during one is not undone by what it stores afterwards. */
-  readonly #polling = new Map<string, { forgotten: boolean }>();
+  readonly #polling = new InFlightPolls();
   /** Runs in flight, stopped by close(). */
   readonly #runs = new Set<PollRun>();
 
@@ -101,8 +101,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const o = device.options;
     if (ctx.signal.aborted) throw aborted();
     const secrets = readSecrets(o, ctx.credentials);
-    const mark = { forgotten: false };
-    this.#polling.set(device.id, mark);
+    const mark = this.#polling.begin(device.id);
     try {
       const [profileName, profile] = await this.#profile(o.profile);
       try {
@@ -119,9 +118,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         }
       }
     } finally {
-      if (this.#polling.get(device.id) === mark) this.#polling.delete(device.id);
       // forget() ran while this poll was in flight: drop what the poll stored afterwards.
-      if (mark.forgotten) this.#forgetNow(device.id);
+      if (this.#polling.end(device.id, mark)) this.#forgetNow(device.id);
     }
   }
 
@@ -363,8 +361,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   }
 
   forget(deviceId: string): void {
-    const inFlight = this.#polling.get(deviceId);
-    if (inFlight) inFlight.forgotten = true;
+    this.#polling.forgotten(deviceId);
     this.#forgetNow(deviceId);
   }
 

@@ -25,3 +25,4 @@ export * from './device-validation.js';
 export * from './reconciler.js';
 export * from './log-throttle.js';
 export * from './collector-call.js';
+export * from './in-flight-polls.js';
