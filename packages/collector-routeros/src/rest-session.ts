@@ -170,7 +170,8 @@ export class RestSession implements RouterOsSession {
         agent: this.#agent,
         method: 'GET',
         path: `/rest${path}${query}`,
-        headers: { authorization: this.#auth, accept: 'application/json' },
+        // The router's address, not the agent's default "localhost".
+        headers: { host: this.endpoint, authorization: this.#auth, accept: 'application/json' },
       });
       const onAbort = () => finish(abortError(signal, `${this.endpoint} ${path}`));
       const timer = this.#clock.setTimeout(() => {

@@ -112,6 +112,7 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
     assert.equal(r.stats.connections, opened);
     // 8 prints per poll share at most 4 connections (none opened and dropped per poll).
     assert.ok(opened <= 4, `${opened} connections`);
+    assert.equal(r.stats.lastHost, `${r.host}:${r.port}`, 'Host names the router');
   });
 
   it('fails permanently on bad credentials and on a wrong pin, sending nothing to the wrong peer', async () => {

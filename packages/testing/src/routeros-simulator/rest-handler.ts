@@ -5,7 +5,7 @@ import type { RouterModel } from './router-model.js';
 export interface RestRouter {
   readonly model: RouterModel;
   readonly faults: { readonly slowReplyMs?: number; readonly rejectLogin?: boolean };
-  readonly stats: { commands: number };
+  readonly stats: { commands: number; lastHost?: string };
 }
 
 /** Menus that REST prints as one object rather than an array. */
@@ -29,6 +29,7 @@ export function restHandler(
       if (delay > 0) later(write, delay);
       else write();
     };
+    if (req.headers.host !== undefined) router.stats.lastHost = req.headers.host;
     const auth = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
     const [name, ...rest] = Buffer.from(auth?.[1] ?? '', 'base64')
       .toString('utf8')

@@ -61,6 +61,8 @@ export interface RouterStats {
   logins: number;
   commands: number;
   cancels: number;
+  /** REST: the Host header of the last request. */
+  lastHost?: string;
 }
 
 /** One simulated router: a listening socket and a {@link RouterModel}. */
