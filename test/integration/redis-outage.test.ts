@@ -46,8 +46,11 @@ describe('Redis dies and comes back under a running poller', { timeout: 90_000 }
     poller = new PollerProcess(
       probePollerEnv(inv.schema, { POLLFLEET_REDIS_URL: url, POLLFLEET_LEASE_MARGIN_MS: '1000' }),
     );
-    await poller.running();
+    const running = await poller.running();
+    const http = `http://127.0.0.1:${String(running.http).split(':').at(-1)}`;
+    const readyz = async () => (await fetch(`${http}/readyz`)).status;
     await eventually(() => recorder.pollsOf(id!).length >= 3, 10_000, 'polls before the outage');
+    assert.equal(await readyz(), 200);
     const fenceBefore = await lastFence(url, id!);
     assert.ok(fenceBefore > 0);
 
@@ -57,9 +60,16 @@ describe('Redis dies and comes back under a running poller', { timeout: 90_000 }
     await sleep(3000);
     assert.equal(recorder.pollsOf(id!).length, during, 'no poll without a lease check');
     assert.equal(poller.child.exitCode, null, 'the poller is still running');
+    assert.equal(await readyz(), 503, 'not ready while leases cannot be checked');
+    const status = (await (await fetch(`${http}/status`)).json()) as {
+      leaseStore: { state: string };
+    };
+    assert.equal(status.leaseStore.state, 'unreachable');
+    assert.equal((await fetch(`${http}/healthz`)).status, 200, 'alive: a restart would not help');
 
     await redis.restart(); // empty: no persistence, so leases and fence counters are gone
     await eventually(() => recorder.pollsOf(id!).length > during, 20_000, 'polling resumes');
+    assert.equal(await readyz(), 200);
     await eventually(
       async () => (await lastFence(url, id!)) > 0,
       10_000,

@@ -83,7 +83,7 @@ export class Poller {
       this.#registry,
       {
         health: () => this.#engine.health(),
-        ready: () => this.#state === 'running',
+        ready: () => this.ready(),
         status: () => this.status(),
       },
       logger.child({ component: 'http' }),
@@ -159,10 +159,22 @@ export class Poller {
       if ((err as { code?: unknown }).code === '42P01') {
         throw new ConfigError(
           'POLLFLEET_DATABASE_URL',
-          `no devices table in schema "${this.#config.databaseSchema}"; run \`pollfleet migrate\` or start with --migrate (POLLFLEET_MIGRATE=true)`,
+          `no devices table in schema "${this.#config.databaseSchema}"; create it with \`npm run pollfleet -- migrate\` (\`pollfleet migrate\` where installed), or start with --migrate or POLLFLEET_MIGRATE=true`,
         );
       }
     }
+  }
+
+  /**
+   * Ready to do its job: polling, the inventory read at least once, and leases checkable.
+   * (Liveness is separate: restarting a pod does not bring Redis or PostgreSQL back.)
+   */
+  ready(): boolean {
+    return (
+      this.#state === 'running' &&
+      this.#reconciler.lastSyncAt !== undefined &&
+      this.#engine.leaseHealth.healthy
+    );
   }
 
   status(): unknown {
@@ -174,8 +186,11 @@ export class Poller {
       mode: this.#coordination.mode,
       startedAt: new Date(this.#startedAt).toISOString(),
       health: this.#engine.health(),
+      ready: this.ready(),
+      leaseStore: this.#engine.leaseHealth.snapshot(),
       inventory: {
         degraded: this.#reconciler.degraded,
+        lastError: this.#reconciler.lastError ?? null,
         lastSyncAt: this.#reconciler.lastSyncAt
           ? new Date(this.#reconciler.lastSyncAt).toISOString()
           : null,

@@ -52,8 +52,30 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(
       r.stderr,
-      /no devices table in schema "it_proc_\w+_missing"; run `pollfleet migrate` or start with --migrate/,
+      /no devices table in schema "it_proc_\w+_missing"; create it with `npm run pollfleet -- migrate`/,
     );
+  });
+
+  it('stays up but not ready, and says why, when the database never answered', async () => {
+    const p = new PollerProcess({
+      POLLFLEET_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/no_such_database_here',
+      POLLFLEET_HTTP_HOST: '127.0.0.1',
+      POLLFLEET_HTTP_PORT: '0',
+      POLLFLEET_LOG_LEVEL: 'info',
+    });
+    try {
+      const running = await p.running();
+      const http = `http://127.0.0.1:${String(running.http).split(':').at(-1)}`;
+      assert.equal((await fetch(`${http}/readyz`)).status, 503);
+      const status = (await (await fetch(`${http}/status`)).json()) as {
+        inventory: { degraded: boolean; lastError: string | null };
+      };
+      assert.equal(status.inventory.degraded, true);
+      assert.match(status.inventory.lastError ?? '', /no_such_database_here/);
+    } finally {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
   });
 
   it('migrates, serves /status, /metrics, /healthz and /readyz, reports bad rows, and exits 0 on SIGINT', async () => {

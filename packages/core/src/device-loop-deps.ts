@@ -7,6 +7,7 @@ import type { CredentialCache } from './credential-cache.js';
 import type { LeaseStore } from './lease.js';
 import type { LogThrottle } from './log-throttle.js';
 import type { PollerMetrics } from './poller-metrics.js';
+import type { StoreHealth } from './store-health.js';
 
 /** What every device loop of one engine shares. */
 export interface DeviceLoopDeps {
@@ -25,6 +26,8 @@ export interface DeviceLoopDeps {
   readonly random: () => number;
   /** For failures that hit every device at once (the lease store is down). */
   readonly throttle: LogThrottle;
+  /** Whether the lease store answered its last operation. */
+  readonly leaseHealth: StoreHealth;
 }
 
 export type RunKind = 'slot' | 'takeover';

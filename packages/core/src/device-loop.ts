@@ -178,11 +178,13 @@ export class DeviceLoop {
       } catch (err) {
         // Cannot prove we still hold it: skip rather than risk two pollers.
         metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
+        this.#deps.leaseHealth.failed(err);
         this.#count('skipped_lease_error');
         this.#log.debug({ err }, 'could not extend the lease; skipping this poll');
         this.#deps.throttle.warn('lease-extend', { err, deviceId: this.spec.id }, LEASE_DOWN);
         return false;
       }
+      this.#deps.leaseHealth.ok();
       if (kept) {
         metrics.leaseOps.inc({ op: 'extend', outcome: 'ok' });
         return true;
@@ -201,6 +203,7 @@ export class DeviceLoop {
       outcome = await leases.acquire(this.spec.id, token, this.leaseTtlMs, slot);
     } catch (err) {
       metrics.leaseOps.inc({ op: 'acquire', outcome: 'error' });
+      this.#deps.leaseHealth.failed(err);
       this.#count('skipped_lease_error');
       this.#log.debug({ err }, 'could not acquire the lease; skipping this poll');
       this.#deps.throttle.warn(
@@ -211,6 +214,7 @@ export class DeviceLoop {
       return false;
     }
     this.#pendingToken = undefined;
+    this.#deps.leaseHealth.ok();
     if (!outcome.acquired) {
       metrics.leaseOps.inc({ op: 'acquire', outcome: 'contended' });
       this.takeoverAt =

@@ -26,3 +26,4 @@ export * from './reconciler.js';
 export * from './log-throttle.js';
 export * from './collector-call.js';
 export * from './in-flight-polls.js';
+export * from './store-health.js';

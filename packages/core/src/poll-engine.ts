@@ -12,6 +12,7 @@ import { ConfigError } from './errors.js';
 import { slotAtOrAfter, slotAtOrBefore } from './poll-phase.js';
 import { PollerMetrics } from './poller-metrics.js';
 import { LogThrottle } from './log-throttle.js';
+import { StoreHealth } from './store-health.js';
 import { DeviceStatusView } from './device-status.js';
 import type { PollEngineOptions } from './poll-engine-options.js';
 import type { DeviceStatus } from './device-status.js';
@@ -52,6 +53,8 @@ export class PollEngine {
   readonly #loopDeps: DeviceLoopDeps;
   readonly #credentials: CredentialCache;
   readonly metrics: PollerMetrics;
+  /** Whether the lease store (Redis) answers: a pod that cannot check leases polls nothing. */
+  readonly leaseHealth: StoreHealth;
 
   constructor(options: PollEngineOptions) {
     const concurrency = options.concurrency ?? 64;
@@ -61,6 +64,7 @@ export class PollEngine {
     const leaseMarginMs = options.leaseMarginMs ?? 15_000;
     if (!(leaseMarginMs >= 0)) throw new ConfigError('leaseMarginMs', 'must be 0 or more');
     this.#clock = options.clock ?? systemClock;
+    this.leaseHealth = new StoreHealth(this.#clock);
     this.#logger = options.logger;
     this.#concurrency = concurrency;
     this.#watchdogMs = options.watchdogMs ?? 60_000;
@@ -93,6 +97,7 @@ export class PollEngine {
       shutdownSignal: this.#shutdown.signal,
       random: options.random ?? Math.random,
       throttle: new LogThrottle(options.logger, this.#clock),
+      leaseHealth: this.leaseHealth,
     };
   }
 

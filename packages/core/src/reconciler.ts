@@ -65,6 +65,7 @@ export class Reconciler {
   #degraded = false;
   #failures = 0;
   #lastSyncAt: number | undefined;
+  #lastError: string | undefined;
   #pending: Set<string> | 'all' | undefined;
   #syncing: Promise<void> | undefined;
   #unsubscribeOwnership: (() => void) | undefined;
@@ -86,6 +87,11 @@ export class Reconciler {
 
   get lastSyncAt(): number | undefined {
     return this.#lastSyncAt;
+  }
+
+  /** Why the last inventory read failed, while degraded. */
+  get lastError(): string | undefined {
+    return this.#degraded ? this.#lastError : undefined;
   }
 
   invalidDevices(): InvalidDevice[] {
@@ -153,6 +159,7 @@ export class Reconciler {
       } catch (err) {
         this.#o.metrics?.inventorySyncs.inc({ kind, outcome: 'error' });
         this.#failures++;
+        this.#lastError = err instanceof Error ? err.message : String(err);
         const retryMs = Math.min(this.#o.maxRetryMs, 500 * 2 ** Math.min(this.#failures - 1, 10));
         this.#o.logger.warn(
           { err, retryMs },
