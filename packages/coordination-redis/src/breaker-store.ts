@@ -84,14 +84,15 @@ function decodeSnapshot(key: string, raw: string): BreakerSnapshot {
   if (o['v'] !== SNAPSHOT_VERSION) {
     throw new CoordinationDecodeError(key, `unknown breaker snapshot version ${String(o['v'])}`);
   }
-  const { state, consecutiveFailures, openings, openUntil, parked, lastError } = o;
+  const { state, consecutiveFailures, openings, openUntil, parked, lastError, parkedRevision } = o;
   if (
     typeof state !== 'string' ||
     !STATES.has(state) ||
     typeof consecutiveFailures !== 'number' ||
     typeof openings !== 'number' ||
     typeof openUntil !== 'number' ||
-    typeof parked !== 'boolean'
+    typeof parked !== 'boolean' ||
+    (parkedRevision !== undefined && typeof parkedRevision !== 'number')
   ) {
     throw new CoordinationDecodeError(key, 'breaker snapshot has missing or mistyped fields');
   }
@@ -101,6 +102,7 @@ function decodeSnapshot(key: string, raw: string): BreakerSnapshot {
     openings,
     openUntil,
     parked,
+    ...(parkedRevision === undefined ? {} : { parkedRevision }),
   };
   if (lastError !== undefined) {
     const e = lastError as Record<string, unknown>;

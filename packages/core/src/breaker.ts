@@ -13,6 +13,11 @@ export interface BreakerSnapshot {
   readonly openUntil: number;
   /** True when a permanent failure parked the device at the maximum backoff. */
   readonly parked: boolean;
+  /**
+   * The device row's revision when it was parked. A changed row (a fixed credential, host or
+   * option) un-parks it: the next poll tries the fix instead of waiting out the backoff.
+   */
+  readonly parkedRevision?: number;
   readonly lastError?: {
     readonly code: string;
     readonly kind: FailureKind;

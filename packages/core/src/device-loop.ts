@@ -108,6 +108,7 @@ export class DeviceLoop {
       await this.releaseLease();
       return;
     }
+    this.#unparkIfRowChanged();
     const gate = breakerAllows(this.#breaker, clock.now());
     if (!gate.allowed) {
       this.#count('skipped_breaker');
@@ -237,6 +238,16 @@ export class DeviceLoop {
     return true;
   }
 
+  /** A parked device whose row changed since gets a poll now: the change may be the fix. */
+  #unparkIfRowChanged(): void {
+    const b = this.#breaker;
+    if (!b.parked || b.parkedRevision === undefined || b.parkedRevision === this.spec.revision)
+      return;
+    this.#log.info('device row changed since it was parked: trying again');
+    this.#breaker = CLOSED_BREAKER;
+    this.#breakerDirty = true;
+  }
+
   #lost(lease: Lease): void {
     this.#lease = undefined;
     this.#log.warn({ fence: lease.fence }, 'lease lost to another pod; stopping polls here');
@@ -335,7 +346,7 @@ export class DeviceLoop {
       ? breakerOnFailure(before, error, clock.now(), this.#breakerOptions, random)
       : breakerOnSuccess(before);
     if (after === before && !this.#breakerDirty) return;
-    this.#breaker = after;
+    this.#breaker = after.parked ? { ...after, parkedRevision: this.spec.revision } : after;
     if (after.state === 'open' && before.state !== 'open') {
       const retryInMs = after.openUntil - clock.now();
       const msg = after.parked ? 'permanent failure: device parked' : 'breaker opened';
@@ -344,7 +355,7 @@ export class DeviceLoop {
       this.#log.info('breaker closed: device answers again');
     }
     try {
-      await this.#deps.breakers.save(this.spec.id, after);
+      await this.#deps.breakers.save(this.spec.id, this.#breaker);
       this.#breakerDirty = false;
     } catch (err) {
       this.#breakerDirty = true;

@@ -62,3 +62,54 @@ describe('circuit breaker in the engine', () => {
     await b.stop();
   });
 });
+
+describe('un-parking a device', () => {
+  it('a changed row (the fix) gets a poll at once instead of waiting out the parking', async () => {
+    const fleet = new Fleet();
+    const pod = fleet.pod('a', {
+      breaker: { baseBackoffMs: 1000, maxBackoffMs: 600_000, jitter: 0 },
+    });
+    fleet.collector.behave('1', failWith('permanent', 'AUTH_FAILED'));
+    fleet.inventory.put({ id: '1' });
+    const rec = pod.reconciler();
+    await rec.start();
+    pod.engine.start();
+    await fleet.clock.advanceBy(3000, 10);
+    assert.equal(pod.engine.devices()[0]?.breaker.parked, true);
+    const parkedPolls = fleet.collector.pollsOf('1').length;
+    await fleet.clock.advanceBy(5000, 10);
+    assert.equal(fleet.collector.pollsOf('1').length, parkedPolls, 'parked: not polled');
+    // The operator fixes the row (in PostgreSQL a credentials change also touches the row).
+    fleet.collector.behave('1', undefined);
+    fleet.inventory.put({ id: '1', options: { fixed: true } });
+    await fleet.clock.advanceBy(2000, 10);
+    assert.ok(fleet.collector.pollsOf('1').length > parkedPolls, 'polled again after the fix');
+    assert.equal(pod.engine.devices()[0]?.breaker.state, 'closed');
+    assert.equal(
+      fleet.breakers.snapshots.get('1')?.state,
+      'closed',
+      'the shared state says so too',
+    );
+    await rec.stop();
+    await pod.stop();
+  });
+
+  it('an unchanged row stays parked, and the parking follows the device to another pod', async () => {
+    const fleet = new Fleet();
+    const opts = { breaker: { baseBackoffMs: 1000, maxBackoffMs: 600_000, jitter: 0 } };
+    const a = fleet.pod('a', opts);
+    fleet.collector.behave('1', failWith('permanent', 'AUTH_FAILED'));
+    a.add(fleet.spec('1'));
+    a.engine.start();
+    await fleet.clock.advanceBy(2000, 10);
+    await a.stop();
+    const b = fleet.pod('b', opts);
+    b.add(fleet.spec('1'));
+    b.engine.start();
+    const before = fleet.collector.pollsOf('1').length;
+    await fleet.clock.advanceBy(10_000, 10);
+    assert.equal(fleet.collector.pollsOf('1').length, before);
+    assert.equal(fleet.breakers.snapshots.get('1')?.parkedRevision, 1);
+    await b.stop();
+  });
+});
