@@ -24,6 +24,8 @@ export interface PollerConfig {
   readonly logLevel: string;
   readonly migrate: boolean;
   readonly collectorModules: readonly string[];
+  /** `POLLFLEET_*` variables that are set but mean nothing (typos), with a suggestion. */
+  readonly unknownVariables: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,7 +104,15 @@ export function resolvePollerConfig(
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(podId)) {
     throw new ConfigError('POLLFLEET_POD_ID', 'use 1-128 letters, digits, "_", "." or "-"');
   }
+  const known = new Set(KNOWN_VARIABLES.map((v) => `POLLFLEET_${v}`));
+  const unknownVariables = Object.keys(env)
+    .filter((k) => k.startsWith('POLLFLEET_') && !known.has(k))
+    .map((k) => {
+      const near = [...known].find((v) => editDistance(v, k) <= 2);
+      return near ? `${k} (did you mean ${near}?)` : k;
+    });
   return {
+    unknownVariables,
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
       'postgres:',
       'postgresql:',
@@ -129,4 +139,43 @@ export function resolvePollerConfig(
       .map((s) => s.trim())
       .filter(Boolean),
   };
+}
+
+const KNOWN_VARIABLES = [
+  'DATABASE_URL',
+  'DATABASE_SCHEMA',
+  'REDIS_URL',
+  'KEY_PREFIX',
+  'RESULTS_STREAM',
+  'RESULTS_MAXLEN',
+  'POD_ID',
+  'CONCURRENCY',
+  'REFRESH_MS',
+  'MIN_INTERVAL_MS',
+  'LEASE_MARGIN_MS',
+  'WATCHDOG_MS',
+  'SHUTDOWN_GRACE_MS',
+  'BREAKER_FAILURES',
+  'HTTP_HOST',
+  'HTTP_PORT',
+  'LOG_LEVEL',
+  'MIGRATE',
+  'COLLECTOR_MODULES',
+];
+
+/** Levenshtein distance, for "did you mean" on misspelled variables. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = resolvePollerConfig(undefined, values.migrate ? { migrate: true } : {});
   const logger = createLogger(config.logLevel, config.podId);
+  for (const v of config.unknownVariables) logger.warn(`unknown setting ${v} is ignored`);
 
   if (command === 'migrate') {
     const inventory = new PostgresInventory({

@@ -102,7 +102,15 @@ export class Poller {
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });
-    const address = await this.#http.listen(this.#config.httpHost, this.#config.httpPort);
+    const address = await this.#http
+      .listen(this.#config.httpHost, this.#config.httpPort)
+      .catch((err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new ConfigError(
+          'POLLFLEET_HTTP_HOST/POLLFLEET_HTTP_PORT',
+          `cannot listen on ${this.#config.httpHost}:${this.#config.httpPort}: ${reason}`,
+        );
+      });
     if (this.#config.migrate) {
       const applied = await this.#inventory.migrate();
       this.#logger.info(

@@ -49,6 +49,19 @@ describe('poller configuration', () => {
     }
   });
 
+  it('lists set-but-unknown variables, suggesting the one probably meant', () => {
+    const c = resolvePollerConfig({
+      POLLFLEET_CONCURENCY: '5',
+      POLLFLEET_WHATEVER: 'x',
+      HOME: '/',
+    });
+    assert.deepEqual(c.unknownVariables, [
+      'POLLFLEET_CONCURENCY (did you mean POLLFLEET_CONCURRENCY?)',
+      'POLLFLEET_WHATEVER',
+    ]);
+    assert.equal(c.concurrency, 64);
+  });
+
   it('reads lists and overrides', () => {
     const c = resolvePollerConfig(
       { POLLFLEET_COLLECTOR_MODULES: ' a , ,b ', POLLFLEET_MIGRATE: 'false' },
