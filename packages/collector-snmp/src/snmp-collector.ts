@@ -293,7 +293,13 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   ): Promise<unknown> {
     const o = device.options;
     if (err instanceof BudgetSpentError) {
-      return CollectError.transient(SnmpErrorCode.Timeout, 'no reply within the poll time budget');
+      // v1/v2c agents drop requests with a wrong community silently: say so.
+      return CollectError.transient(
+        SnmpErrorCode.Timeout,
+        o.version === '3'
+          ? 'no reply within the poll time budget; agent unreachable or overloaded'
+          : 'no reply within the poll time budget; wrong community or unreachable',
+      );
     }
     const c = classifySnmpError(err, o.version);
     if (c.code !== SnmpErrorCode.Timeout || o.security?.level !== 'authPriv' || this.#closed)

@@ -79,6 +79,7 @@ describe('SNMP faults are classified for the breaker and never crash the process
       'SNMP_TIMEOUT',
       'transient',
     );
+    assert.match(e.message, /wrong community or unreachable/);
     errors.push(e);
   });
 
