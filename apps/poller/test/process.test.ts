@@ -27,6 +27,7 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
         cwd: new URL('../../..', import.meta.url),
         env: { PATH: process.env.PATH ?? '', POLLFLEET_CONCURRENCY: '-3' },
         encoding: 'utf8',
+        timeout: 60_000, // a poller that fails to exit must not hang the suite
       },
     );
     assert.equal(r.status, 2);
@@ -47,6 +48,7 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
           POLLFLEET_LOG_LEVEL: 'silent',
         },
         encoding: 'utf8',
+        timeout: 60_000, // a poller that fails to exit must not hang the suite
       },
     );
     assert.equal(r.status, 2, r.stderr);
