@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { FleetKeys, deleteFleetKeys } from '@pollfleet/coordination-redis';
 import { ProbeRecorder } from '@pollfleet/testing';
 import { PollerProcess } from './poller-process.js';
 import { TestInventory, eventually, probePollerEnv, sleep } from './support.js';
@@ -58,6 +60,9 @@ describe('two poller processes on one PostgreSQL and one Redis', { timeout: 180_
     await Promise.all(pods.map((p) => p.exited));
     await inv.drop();
     await recorder.close();
+    const redis = new Redis(REDIS_URL);
+    await deleteFleetKeys(redis, new FleetKeys(prefix));
+    redis.disconnect();
   });
 
   let ids: string[] = [];
