@@ -120,9 +120,18 @@ describe(
           .at(-1),
       );
       const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
-        devices: { id: string; parked: boolean }[];
+        devices: {
+          id: string;
+          parked: boolean;
+          retryAt: string | null;
+          lastPoll: { scheduledFor: string } | null;
+        }[];
       };
-      assert.equal(status.devices.find((d) => d.id === id['v3-wrong'])?.parked, true);
+      const parked = status.devices.find((d) => d.id === id['v3-wrong'])!;
+      assert.equal(parked.parked, true);
+      assert.ok(Date.parse(parked.retryAt ?? '') > Date.now(), 'retryAt says when the next try is');
+      const polled = status.devices.find((d) => d.id === id.v2c)!;
+      assert.match(polled.lastPoll?.scheduledFor ?? '', /^\d{4}-\d\d-\d\dT/, 'times are ISO');
       const everything =
         raw.join('\n') +
         JSON.stringify(status) +

@@ -132,6 +132,7 @@ export class Poller {
         devices: this.#engine.deviceCount,
         collectors: this.#collectors.types(),
         concurrency: this.#config.concurrency,
+        inventory: describeDatabase(this.#config.databaseUrl, this.#config.databaseSchema),
       },
       'poller running',
     );
@@ -221,10 +222,20 @@ export class Poller {
         breaker: d.breaker.state,
         parked: d.breaker.parked,
         lastError: d.breaker.lastError ?? null,
-        nextPollAt: new Date(d.nextSlot).toISOString(),
-        lastPoll: d.lastPoll ?? null,
+        nextSlotAt: new Date(d.nextSlot).toISOString(),
+        // While the breaker is open, slots are skipped until then.
+        retryAt: d.breaker.state === 'open' ? new Date(d.breaker.openUntil).toISOString() : null,
+        lastPoll: d.lastPoll
+          ? { ...d.lastPoll, scheduledFor: new Date(d.lastPoll.scheduledFor).toISOString() }
+          : null,
       })),
       devicesTruncated: devices.length > STATUS_DEVICE_LIMIT,
     };
   }
+}
+
+/** host:port/database (schema) of a PostgreSQL URL, for logs: never the user's password. */
+function describeDatabase(url: string, schema: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '5432'}${u.pathname} (schema ${schema})`;
 }

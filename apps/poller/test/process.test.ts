@@ -83,7 +83,7 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
   it('migrates, serves /status, /metrics, /healthz and /readyz, reports bad rows, and exits 0 on SIGINT', async () => {
     const p = new PollerProcess(
       {
-        POLLFLEET_DATABASE_URL: DB_URL,
+        POLLFLEET_DATABASE_URL: DB_URL.replace('postgres@', 'postgres:not-a-real-pw@'), // trust auth ignores it
         POLLFLEET_DATABASE_SCHEMA: schema,
         POLLFLEET_HTTP_HOST: '127.0.0.1',
         POLLFLEET_HTTP_PORT: '0',
@@ -122,5 +122,7 @@ describe('the pollfleet process', { timeout: 60_000 }, () => {
     const exit = await p.exited;
     assert.equal(exit.code, 0);
     assert.ok(p.lines.some((l) => l.msg === 'stopped'));
+    assert.match(String(running.inventory), /127\.0\.0\.1:5432\/test \(schema it_proc_/);
+    assert.ok(!JSON.stringify(p.lines).includes('not-a-real-pw'), 'the database password leaked');
   });
 });
