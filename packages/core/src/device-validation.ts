@@ -62,8 +62,14 @@ export function validateDeviceRow(
   try {
     options = c.parseOptions(row.options ?? {}, row.id);
   } catch (err) {
-    if (err instanceof DeviceConfigError) throw err;
-    fail('options', err instanceof Error ? err.message : String(err));
+    if (!(err instanceof DeviceConfigError)) {
+      fail('options', err instanceof Error ? err.message : String(err));
+    }
+    // Name the column: collectors report fields inside the options object ("version").
+    const e = err as DeviceConfigError;
+    if (e.field === 'options' || e.field.startsWith('options.')) throw e;
+    const inner = e.message.replace(`device ${row.id}: ${e.field}: `, '');
+    fail(`options.${e.field}`, inner);
   }
   return {
     collector: c,

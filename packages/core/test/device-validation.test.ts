@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateDeviceRow } from '@pollfleet/core';
+import { DeviceConfigError, validateDeviceRow } from '@pollfleet/core';
 import type { Collector, DeviceRow } from '@pollfleet/core';
 
 const collector: Collector<{ tls: boolean }> = {
@@ -45,6 +45,28 @@ describe('device row validation', () => {
     for (const host of ['192.0.2.1', '2001:db8::1', 'edge-1.example.net', ' core1 ']) {
       assert.equal(validate(row({ host })).spec.host, host.trim());
     }
+  });
+
+  it('names a bad option by its place in the row', () => {
+    const strict = {
+      ...collector,
+      parseOptions: (_raw: unknown, deviceId: string) => {
+        throw new DeviceConfigError(deviceId, 'version', 'must be "1", "2c" or "3"');
+      },
+    };
+    assert.throws(
+      () =>
+        validateDeviceRow(
+          row({}),
+          () => strict,
+          { minIntervalMs: 1000 },
+          () => ['x'],
+        ),
+      (e: unknown) =>
+        e instanceof DeviceConfigError &&
+        e.field === 'options.version' &&
+        e.message === 'device 1: options.version: must be "1", "2c" or "3"',
+    );
   });
 
   it('rejects a timeout longer than the interval, naming the field and the fix', () => {
