@@ -135,11 +135,13 @@ class SocketSlot {
     let targets: Iterable<VirtualSocket> = set;
     if (set.size > 1) {
       const id = peekRequestId(msg);
-      const owner =
-        id === undefined
-          ? undefined
-          : [...set].find((v) => v.pending !== undefined && id in v.pending);
-      if (owner) targets = [owner];
+      const owners =
+        id === undefined ? [] : [...set].filter((v) => v.pending !== undefined && id in v.pending);
+      // Two sessions drew the same random request id for one endpoint (an SNMP proxy fronting
+      // many devices): the reply cannot be attributed. Dropping it lets both requests time out
+      // and fail transiently, where guessing would hand one device the other's data.
+      if (owners.length > 1) return;
+      if (owners.length === 1) targets = owners;
     }
     for (const v of targets) {
       try {
