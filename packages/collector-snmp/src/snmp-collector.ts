@@ -11,7 +11,8 @@ import type {
   CollectorRegistry,
   DeviceSpec,
 } from '@pollfleet/core';
-import { agentAnswers, DeviceSession, readSecrets, sessionFingerprint } from './device-session.js';
+import { DeviceSession, readSecrets, sessionFingerprint } from './device-session.js';
+import { PrivacyKeyCheck } from './privacy-key-check.js';
 import type { DeviceSecrets } from './device-session.js';
 import { EngineRegistry } from './engine-registry.js';
 import { classifySnmpError, needsRediscovery, SnmpErrorCode, SnmpProfileError } from './errors.js';
@@ -67,8 +68,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   readonly #sessions = new Map<string, DeviceSession>();
   readonly #profiles = new Map<string, { profile: SnmpProfile; until: number }>();
   #closed = false;
-  /** Devices whose last authPriv timeout looked like a privacy-key failure (see #firstRequestFailed). */
-  readonly #privacySuspects = new Set<string>();
+  readonly #privacy: PrivacyKeyCheck;
   /** Polls in flight, so a forget() during one is not undone by what it stores afterwards. */
   readonly #polling = new InFlightPolls();
   /** Runs in flight, stopped by close(). */
@@ -80,6 +80,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     this.#logger = deps.logger;
     this.#clock = deps.clock;
     this.#pool = new UdpSocketPool(this.#o.socketCount, deps.logger, this.#o.receiveBufferBytes);
+    this.#privacy = new PrivacyKeyCheck(this.#pool, this.#clock, this.#o.maxDevices);
     this.#engines = new EngineRegistry(deps.sharedState, deps.clock, this.#o.engineTtlMs);
     this.#rates = new RateTracker(this.#o.maxDevices);
   }
@@ -251,7 +252,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       } catch (err) {
         throw await this.#firstRequestFailed(err, ds, device, ctx.signal);
       }
-      this.#privacySuspects.delete(device.id);
+      this.#privacy.cleared(device.id);
       const scalars: Record<string, SnmpValue> = {};
       for (const s of profile.scalars) {
         const vb = got.get(s.oid);
@@ -304,28 +305,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const c = classifySnmpError(err, o.version);
     if (c.code !== SnmpErrorCode.Timeout || o.security?.level !== 'authPriv' || this.#closed)
       return err;
-    // Discovery (unencrypted) never answered: the agent is unreachable or the packets were
-    // lost; a wrong privacy key cannot cause that, so it stays a transient timeout.
-    if (!ds.engine() || signal.aborted) return err;
-    // An agent given a wrong privacy key drops the request without a report: if it answers a
-    // plain request, the timeout is a privacy failure, not an unreachable agent.
-    if (await agentAnswers(this.#pool, ds.address, device.port, o, this.#clock, signal)) {
-      // Lost packets can look the same once; twice in a row is a key problem. A permanent
-      // verdict parks the device, so it must not come from one unlucky poll.
-      if (this.#privacySuspects.has(device.id)) {
-        return CollectError.permanent(
-          SnmpErrorCode.DecryptionFailed,
-          'agent answers but not to authPriv requests: wrong v3 privacy key or protocol',
-        );
-      }
-      if (this.#privacySuspects.size >= this.#o.maxDevices) this.#privacySuspects.clear();
-      this.#privacySuspects.add(device.id);
-      return CollectError.transient(
-        SnmpErrorCode.DecryptionFailed,
-        'agent answers but not to authPriv requests: lost packets or a wrong v3 privacy key (checked again next poll)',
-      );
-    }
-    return err;
+    return (await this.#privacy.check(ds, device, signal)) ?? err;
   }
 
   async #saveEngine(
@@ -374,7 +354,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   #forgetNow(deviceId: string): void {
     this.#drop(deviceId);
     this.#rates.forget(deviceId);
-    this.#privacySuspects.delete(deviceId);
+    this.#privacy.cleared(deviceId);
   }
 
   async close(): Promise<void> {
