@@ -17,7 +17,11 @@ export interface SelfSignedCertificate {
  * A fresh self-signed certificate for `commonName`, valid for localhost and 127.0.0.1,
  * made with the openssl CLI in a temporary directory that is removed afterwards.
  */
-export function generateSelfSignedCertificate(commonName = 'router.test'): SelfSignedCertificate {
+export function generateSelfSignedCertificate(
+  commonName = 'router.test',
+  /** More `-addext` values, e.g. `extendedKeyUsage=clientAuth` for a certificate unfit for servers. */
+  extraExtensions: readonly string[] = [],
+): SelfSignedCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'pollfleet-ros-cert-'));
   try {
     const keyPath = join(dir, 'key.pem');
@@ -44,6 +48,7 @@ export function generateSelfSignedCertificate(commonName = 'router.test'): SelfS
         'subjectAltName=DNS:localhost,IP:127.0.0.1',
         '-addext',
         'basicConstraints=critical,CA:TRUE',
+        ...extraExtensions.flatMap((e) => ['-addext', e]),
       ],
       { stdio: 'ignore' },
     );
