@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectorRegistry, Credentials, systemClock } from '@pollfleet/core';
+import { CollectorRegistry, systemClock } from '@pollfleet/core';
 import type { Clock, CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector, registerRouterOsCollector } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import { RouterOsSimulator } from '@pollfleet/testing/routeros-simulator';
 import type { SimulatedRouter } from '@pollfleet/testing/routeros-simulator';
+import { collectContext, routerDevice } from './helpers.js';
 
 // One time source for the simulator's counters and the collector's samples: exact rates.
 let now = Date.UTC(2026, 0, 1);
@@ -18,31 +19,13 @@ const EXTRAS = [
   { name: 'wireless', command: '/interface/wireless/registration-table', proplist: [] },
 ];
 
-function ctx(): CollectContext {
-  return {
-    signal: new AbortController().signal,
-    credentials: new Credentials({ username: 'admin', password: 'secret' }),
-    logger: testLogger(),
-    scheduledFor: now,
-  };
-}
+const ctx = (): CollectContext => collectContext({ scheduledFor: now });
 
 describe('RouterOS collector data, RouterOS 6.49 and 7.18', () => {
   let sim: RouterOsSimulator;
   let collector: RouterOsCollector;
-  const device = (r: SimulatedRouter, id: string): DeviceSpec<RouterOsOptions> => ({
-    id,
-    name: id,
-    collectorType: 'routeros',
-    host: r.host,
-    port: r.port,
-    intervalMs: 10_000,
-    timeoutMs: 5000,
-    options: collector.parseOptions({ extras: EXTRAS }, id),
-    credentialsRef: 'ref',
-    labels: {},
-    revision: 1,
-  });
+  const device = (r: SimulatedRouter, id: string): DeviceSpec<RouterOsOptions> =>
+    routerDevice(collector, r, id, { extras: EXTRAS });
   const poll = async (i: number) =>
     (await collector.collect(device(sim.router(i), `r${i}`), ctx())).data;
 

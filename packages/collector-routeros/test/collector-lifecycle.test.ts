@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
-import { CollectError, Credentials, PollTimeoutError, systemClock } from '@pollfleet/core';
+import { CollectError, PollTimeoutError, systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector } from '@pollfleet/collector-routeros';
 import type { RouterOsCollectorOptions, RouterOsOptions } from '@pollfleet/collector-routeros';
@@ -12,6 +12,7 @@ import {
   generateSelfSignedCertificate,
 } from '@pollfleet/testing/routeros-simulator';
 import type { SimulatedRouter } from '@pollfleet/testing/routeros-simulator';
+import { collectContext, routerDevice } from './helpers.js';
 
 const PASSWORD = 'Pa55-w0rd-never-shown';
 
@@ -25,12 +26,7 @@ function newCollector(o: RouterOsCollectorOptions = {}): RouterOsCollector {
 function ctx(
   o: { password?: string; signal?: AbortSignal; logger?: CollectContext['logger'] } = {},
 ): CollectContext {
-  return {
-    signal: o.signal ?? new AbortController().signal,
-    credentials: new Credentials({ username: 'admin', password: o.password ?? PASSWORD }),
-    logger: o.logger ?? testLogger(),
-    scheduledFor: Date.now(),
-  };
+  return collectContext({ password: PASSWORD, ...o });
 }
 
 function device(
@@ -39,19 +35,7 @@ function device(
   id: string,
   raw: unknown = {},
 ): DeviceSpec<RouterOsOptions> {
-  return {
-    id,
-    name: id,
-    collectorType: 'routeros',
-    host: r.host,
-    port: r.port,
-    intervalMs: 10_000,
-    timeoutMs: 5000,
-    options: c.parseOptions(raw, id),
-    credentialsRef: 'ref',
-    labels: {},
-    revision: 1,
-  };
+  return routerDevice(c, r, id, raw);
 }
 
 const code = (kind: 'transient' | 'permanent', c: string) => (e: unknown) => {

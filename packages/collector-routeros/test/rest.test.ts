@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { CollectError, Credentials, systemClock } from '@pollfleet/core';
+import { CollectError, systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
@@ -11,13 +11,9 @@ import {
   generateSelfSignedCertificate,
 } from '@pollfleet/testing/routeros-simulator';
 import type { SelfSignedCertificate, SimulatedRouter } from '@pollfleet/testing/routeros-simulator';
+import { collectContext, routerDevice } from './helpers.js';
 
-const ctx = (password = 'secret'): CollectContext => ({
-  signal: new AbortController().signal,
-  credentials: new Credentials({ username: 'admin', password }),
-  logger: testLogger(),
-  scheduledFor: 0,
-});
+const ctx = (password = 'secret'): CollectContext => collectContext({ password, scheduledFor: 0 });
 
 const code = (kind: 'transient' | 'permanent', c: string) => (e: unknown) => {
   assert.ok(e instanceof CollectError, String(e));
@@ -31,19 +27,8 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
   let api: RouterOsSimulator;
   let cert: SelfSignedCertificate;
   let collector: RouterOsCollector;
-  const device = (r: SimulatedRouter, id: string, raw: unknown): DeviceSpec<RouterOsOptions> => ({
-    id,
-    name: id,
-    collectorType: 'routeros',
-    host: r.host,
-    port: r.port,
-    intervalMs: 10_000,
-    timeoutMs: 5000,
-    options: collector.parseOptions(raw, id),
-    credentialsRef: null,
-    labels: {},
-    revision: 1,
-  });
+  const device = (r: SimulatedRouter, id: string, raw: unknown): DeviceSpec<RouterOsOptions> =>
+    routerDevice(collector, r, id, raw, null);
   const pinned = () => ({
     transport: 'rest',
     tls: { mode: 'fingerprint', fingerprint: cert.fingerprint256 },

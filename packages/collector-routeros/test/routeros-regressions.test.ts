@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Credentials, systemClock } from '@pollfleet/core';
+import { systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec, SharedStateStore } from '@pollfleet/core';
 import { RouterOsCollector } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
@@ -13,16 +13,12 @@ import {
   generateSelfSignedCertificate,
 } from '@pollfleet/testing/routeros-simulator';
 import type { SelfSignedCertificate } from '@pollfleet/testing/routeros-simulator';
+import { collectContext, routerDevice } from './helpers.js';
 
 const users = { admin: { password: 'secret' } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function ctx(signal: AbortSignal = new AbortController().signal): CollectContext {
-  return {
-    signal,
-    credentials: new Credentials({ username: 'admin', password: 'secret' }),
-    logger: testLogger(),
-    scheduledFor: Date.now(),
-  };
+  return collectContext({ signal });
 }
 function dev(
   c: RouterOsCollector,
@@ -31,19 +27,7 @@ function dev(
   id: string,
   raw: unknown = {},
 ): DeviceSpec<RouterOsOptions> {
-  return {
-    id,
-    name: id,
-    collectorType: 'routeros',
-    host,
-    port,
-    intervalMs: 10_000,
-    timeoutMs: 5000,
-    options: c.parseOptions(raw, id),
-    credentialsRef: 'ref',
-    labels: {},
-    revision: 1,
-  };
+  return routerDevice(c, { host, port }, id, raw);
 }
 const newCollector = (o = {}, sharedState: SharedStateStore = new MemorySharedState()) =>
   new RouterOsCollector({ logger: testLogger(), clock: systemClock, sharedState }, o);
