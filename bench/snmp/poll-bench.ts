@@ -16,6 +16,7 @@ import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import {
   freeUdpPort,
   SNMP_AGENT_SECRETS as S,
+  SNMP_AGENT_TOOL_AUTH,
   SNMP_AGENT_USERS as U,
   startSnmpAgent,
 } from '@pollfleet/testing/snmp-agent';
@@ -182,24 +183,7 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<void>
 }
 
 async function benchC(agents: SnmpAgent[], version: 'v2c' | 'v3', conc: number): Promise<void> {
-  const auth =
-    version === 'v2c'
-      ? ['-v2c', '-c', S.community]
-      : [
-          '-v3',
-          '-l',
-          'authPriv',
-          '-u',
-          U.authPriv,
-          '-a',
-          'SHA-256',
-          '-A',
-          S.authKey,
-          '-x',
-          'AES',
-          '-X',
-          S.privKey,
-        ];
+  const auth = [...(version === 'v2c' ? SNMP_AGENT_TOOL_AUTH.v2c : SNMP_AGENT_TOOL_AUTH.authPriv)];
   const env = agents[0]!.toolEnv;
   // One poll = the same data as if_mib: one snmpbulkwalk of ifTable and one of ifXTable.
   const one = async (i: number): Promise<void> => {

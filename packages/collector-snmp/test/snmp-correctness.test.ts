@@ -5,6 +5,7 @@ import { DeviceConfigError } from '@pollfleet/core';
 import type { SnmpCollector, SnmpPollData, SnmpProfile } from '@pollfleet/collector-snmp';
 import {
   SNMP_AGENT_SECRETS as S,
+  SNMP_AGENT_TOOL_AUTH,
   SNMP_AGENT_USERS as U,
   startSnmpAgent,
   toolBulkWalk,
@@ -110,7 +111,7 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
   });
 
   const cases: { name: string; options: unknown; tool: (a: SnmpAgent) => string[] }[] = [
-    { name: 'v2c', options: { version: '2c' }, tool: () => ['-v2c', '-c', S.community] },
+    { name: 'v2c', options: { version: '2c' }, tool: () => [...SNMP_AGENT_TOOL_AUTH.v2c] },
     { name: 'v1', options: { version: '1' }, tool: () => ['-v1', '-c', S.community] },
     {
       name: 'v3 noAuthNoPriv',
@@ -125,21 +126,7 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
     {
       name: 'v3 authPriv SHA-256/AES',
       options: v3('authPriv', U.authPriv, 'sha256', 'aes'),
-      tool: () => [
-        '-v3',
-        '-l',
-        'authPriv',
-        '-u',
-        U.authPriv,
-        '-a',
-        'SHA-256',
-        '-A',
-        S.authKey,
-        '-x',
-        'AES',
-        '-X',
-        S.privKey,
-      ],
+      tool: () => [...SNMP_AGENT_TOOL_AUTH.authPriv],
     },
     {
       name: 'v3 authPriv SHA/DES',
@@ -268,7 +255,7 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
     const tool: ToolTarget = {
       host: agent.host,
       port: agent.port,
-      auth: ['-v2c', '-c', S.community],
+      auth: [...SNMP_AGENT_TOOL_AUTH.v2c],
       env: agent.toolEnv,
     };
     const before = await toolBulkWalk(tool, '1.3.6.1.2.1.25.2.3.1');

@@ -23,6 +23,27 @@ export const SNMP_AGENT_USERS = {
   authPrivShaDes: 'pfprivdes',
 } as const;
 
+/** Arguments for the C tools (snmpget, snmpbulkwalk) matching the users above. */
+export const SNMP_AGENT_TOOL_AUTH = {
+  v2c: ['-v2c', '-c', SNMP_AGENT_SECRETS.community],
+  /** SHA-256 auth, AES-128 privacy: the `authPriv` user. */
+  authPriv: [
+    '-v3',
+    '-l',
+    'authPriv',
+    '-u',
+    SNMP_AGENT_USERS.authPriv,
+    '-a',
+    'SHA-256',
+    '-A',
+    SNMP_AGENT_SECRETS.authKey,
+    '-x',
+    'AES',
+    '-X',
+    SNMP_AGENT_SECRETS.privKey,
+  ],
+} as const;
+
 export interface SnmpAgent {
   readonly host: '127.0.0.1';
   readonly port: number;
