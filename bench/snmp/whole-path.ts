@@ -6,6 +6,7 @@
 //   node --conditions=source --import tsx bench/snmp/whole-path.ts [--agents 4] [--devices 200]
 //        [--interval 1000] [--seconds 20] [--version v2c|v3] [--profile default|ifmib]
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -114,12 +115,33 @@ const outcomes = async (): Promise<Map<string, number>> => {
 };
 engine.start();
 await new Promise((r) => setTimeout(r, 2 * INTERVAL + 500)); // leases, v3 discovery, JIT
+// CPU seconds (user + system) of another process, from /proc (Linux), for the agents' share.
+const procCpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
+};
+const redisCpuMs = async (): Promise<number> => {
+  const info = await redis.info('cpu');
+  const v = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)![1]);
+  return (v('used_cpu_sys') + v('used_cpu_user')) * 1000;
+};
+// Times the process went to sleep (each wake-up costs: on a VM, timer and IPI exits).
+const voluntarySwitches = (): number =>
+  Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+const agentsCpu = () => agents.reduce((sum, a) => sum + procCpuMs(a.pid), 0);
 const before = await outcomes();
+const agents0 = agentsCpu();
+const sleeps0 = voluntarySwitches();
+const redis0 = await redisCpuMs();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
 const cpu = process.cpuUsage(cpu0);
 const elapsed = (performance.now() - t0) / 1000;
+const agentsMs = agentsCpu() - agents0;
+const sleeps = voluntarySwitches() - sleeps0;
+const redisMs = (await redisCpuMs()) - redis0;
 const after = await outcomes();
 const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
 const polls =
@@ -138,6 +160,12 @@ console.log(
       failed: delta('error_transient') + delta('error_permanent'),
       skippedLate: delta('skipped_late') + delta('skipped_overlap'),
       nodeCpuMsPerPoll: +((cpu.user + cpu.system) / 1000 / polls).toFixed(3),
+      nodeUserMsPerPoll: +(cpu.user / 1000 / polls).toFixed(3),
+      nodeSystemMsPerPoll: +(cpu.system / 1000 / polls).toFixed(3),
+      sleepsPerPoll: +(sleeps / polls).toFixed(2),
+      agentsCpuMsPerPoll: +(agentsMs / polls).toFixed(3),
+      redisCpuMsPerPoll: +(redisMs / polls).toFixed(3),
+      loadAverage1m: +(await import('node:os')).loadavg()[0]!.toFixed(2),
     },
     null,
     2,
