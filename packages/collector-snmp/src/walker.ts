@@ -32,6 +32,23 @@ export function compareOids(a: string, b: string): number {
   return i >= a.length ? -1 : 1;
 }
 
+/**
+ * Compares two table indexes (the OID arcs after the column): dotted decimal, no leading zeros.
+ * Single-arc indexes (most tables) compare by length, then by characters.
+ */
+export function compareIndexes(a: string, b: string): number {
+  if (a.indexOf('.') < 0 && b.indexOf('.') < 0) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a === b ? 0 : a < b ? -1 : 1;
+  }
+  return compareOids(a, b);
+}
+
+/** A flat (sequential) copy of a string: fast to scan, unlike a rope built by concatenation. */
+export function flatString(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
 /** The requests a walk issues, bound to one poll (which can cancel them). */
 export interface SnmpRequester {
   readonly version: '1' | '2c' | '3';
@@ -76,6 +93,9 @@ export async function walkColumns(
   const columns: ColumnRows[] = columnOids.map(() => []);
   const counts = columnOids.map(() => 0);
   const last = [...columnOids];
+  // Flat copies (template strings are ropes, slow to scan character by character).
+  const prefixes = columnOids.map((c) => flatString(c + '.'));
+  const lastIndex: (string | undefined)[] = columnOids.map(() => undefined);
   const warnings: string[] = [];
   let open = columnOids.map((_, i) => i);
   let reps = maxRepetitions;
@@ -114,24 +134,31 @@ export async function walkColumns(
       let progressed = false;
       for (let k = 0; k < batch.length; k++) {
         const col = batch[k]!;
-        const base = columnOids[col]!;
-        const prefix = base + '.';
+        const prefix = prefixes[col]!;
+        const skip = prefix.length;
         const vbs = answer[k] ?? [];
         let ended = false;
-        for (const vb of vbs) {
-          if (isException(vb.type) || !vb.oid.startsWith(prefix)) {
+        for (let v = 0; v < vbs.length; v++) {
+          const vb = vbs[v]!;
+          const oid = vb.oid;
+          if (isException(vb.type) || oid.length <= skip || !oid.startsWith(prefix)) {
             ended = true;
             break;
           }
-          if (compareOids(vb.oid, last[col]!) <= 0) {
-            warnings.push(`column ${base}: agent returned a non-increasing OID, walk stopped`);
+          const index = oid.slice(skip);
+          const previous = lastIndex[col];
+          if (previous !== undefined && compareIndexes(index, previous) <= 0) {
+            warnings.push(
+              `column ${columnOids[col]!}: agent returned a non-increasing OID, walk stopped`,
+            );
             ended = true;
             break;
           }
-          if (sink) sink(col, vb.oid.slice(prefix.length), vb);
-          else columns[col]!.push([vb.oid.slice(prefix.length), vb]);
+          if (sink) sink(col, index, vb);
+          else columns[col]!.push([index, vb]);
           counts[col]!++;
-          last[col] = vb.oid;
+          lastIndex[col] = index;
+          last[col] = oid;
           progressed = true;
         }
         if (!ended) stillOpen.push(col);
