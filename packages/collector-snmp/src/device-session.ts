@@ -5,6 +5,7 @@ import type { Session, SessionOptions } from 'net-snmp';
 import { CollectError } from '@pollfleet/core';
 import type { Credentials } from '@pollfleet/core';
 import type { EngineRecord } from './engine-registry.js';
+import { CommunitySession } from './community-session.js';
 import { MalformedReplyError, SnmpErrorCode } from './errors.js';
 import type { SnmpOptions } from './options.js';
 import type { UdpSocketPool } from './socket-pool.js';
@@ -55,7 +56,8 @@ const VERSIONS = { '1': snmp.Version1, '2c': snmp.Version2c, '3': snmp.Version3 
 
 /** A device's net-snmp session on a shared socket, kept across polls (v3 engine state lives here). */
 export class DeviceSession {
-  readonly session: Session;
+  /** v1/v2c: our own {@link CommunitySession}; v3: net-snmp's Session. */
+  readonly session: Session | CommunitySession;
   readonly endpoint: string;
   readonly address: string;
   readonly fingerprint: string;
@@ -106,7 +108,14 @@ export class DeviceSession {
       };
       this.session = snmp.createV3Session(address, user, options);
     } else {
-      this.session = snmp.createSession(address, secrets.community ?? '', options);
+      this.session = new CommunitySession(vsock, {
+        address,
+        port,
+        version: o.version === '1' ? '1' : '2c',
+        community: secrets.community ?? '',
+        timeoutMs: o.requestTimeoutMs,
+        retries: o.retries,
+      });
     }
     vsock.pending = this.session.reqs;
     const fail = (): void => this.onFailure?.(new MalformedReplyError());
@@ -129,6 +138,7 @@ export class DeviceSession {
   /** Starts from an engine another pod (or an earlier session) discovered: no discovery round trip. */
   seed(rec: EngineRecord, now: number): void {
     const s = this.session;
+    if (s instanceof CommunitySession) return;
     s.msgSecurityParameters = {
       msgAuthoritativeEngineID: Buffer.from(rec.engineId, 'hex'),
       msgAuthoritativeEngineBoots: rec.boots,
@@ -142,10 +152,12 @@ export class DeviceSession {
 
   /** The agent's engine as this session knows it now (v3, after a successful exchange). */
   engine(): { engineId: string; boots: number; time: number } | undefined {
-    const p = this.session.msgSecurityParameters;
+    const s = this.session;
+    if (s instanceof CommunitySession) return undefined;
+    const p = s.msgSecurityParameters;
     if (!p || p.msgAuthoritativeEngineID.length === 0) return undefined;
     // noAuthNoPriv: net-snmp keeps no time notion (replies are not authenticated).
-    const t = this.session.getEngineTime() ?? {
+    const t = s.getEngineTime() ?? {
       engineBoots: p.msgAuthoritativeEngineBoots,
       engineTime: p.msgAuthoritativeEngineTime,
     };

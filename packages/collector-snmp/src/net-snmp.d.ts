@@ -82,13 +82,19 @@ declare module 'net-snmp' {
   export const ErrorStatus: Record<string, number>;
 
   export class ResponseInvalidError extends Error {
+    constructor(message: string, code: number, info?: unknown);
     code: number;
   }
   export class RequestFailedError extends Error {
+    constructor(message: string, status: number);
     status: number;
   }
-  export class RequestTimedOutError extends Error {}
-  export class RequestInvalidError extends Error {}
+  export class RequestTimedOutError extends Error {
+    constructor(message: string);
+  }
+  export class RequestInvalidError extends Error {
+    constructor(message: string);
+  }
 
   const snmp: {
     createSession: typeof createSession;
@@ -105,6 +111,7 @@ declare module 'net-snmp' {
     ResponseInvalidError: typeof ResponseInvalidError;
     RequestFailedError: typeof RequestFailedError;
     RequestTimedOutError: typeof RequestTimedOutError;
+    RequestInvalidError: typeof RequestInvalidError;
   };
   export default snmp;
 }

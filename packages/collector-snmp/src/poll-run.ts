@@ -1,5 +1,5 @@
 import snmp from 'net-snmp';
-import type { Session } from 'net-snmp';
+import type { RequestSession } from './community-session.js';
 import { decodeValue, isException, SnmpType, counter64 } from './decode.js';
 import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
 import type { SnmpProfile } from './profile.js';
@@ -14,11 +14,11 @@ type Cb<T> = (err: Error | null, res?: T) => void;
  * budget spent, malformed datagram), whatever net-snmp is still doing.
  */
 export class PollRun {
-  readonly #session: Session;
+  readonly #session: RequestSession;
   readonly #pending = new Set<(err: Error) => void>();
   #stopped: Error | undefined;
 
-  constructor(session: Session) {
+  constructor(session: RequestSession) {
     this.#session = session;
   }
 
@@ -184,7 +184,7 @@ export async function walkTables(
 
 /** Promisified net-snmp calls, bound to one session. */
 export function sessionRequester(
-  session: Session,
+  session: RequestSession,
   version: '1' | '2c' | '3',
   guard: <T>(start: (cb: (err: Error | null, res?: T) => void) => void) => Promise<T>,
 ): SnmpRequester {
