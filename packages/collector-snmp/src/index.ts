@@ -9,6 +9,8 @@ export type { SnmpValue, SnmpVarbind } from './decode.js';
 export { EngineRegistry, snmpKeys } from './engine-registry.js';
 export type { EngineRecord } from './engine-registry.js';
 export { peekRequestId } from './socket-pool.js';
+export { endpointKey, udpEndpoint } from './udp-endpoint.js';
+export type { UdpEndpoint, UdpTransport } from './udp-endpoint.js';
 export { BudgetSpentError, compareOids, walkColumns } from './walker.js';
 export type { SnmpRequester, WalkOutcome } from './walker.js';
 export { installFastOidDecoder } from './fast-oid.js';

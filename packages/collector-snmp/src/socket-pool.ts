@@ -2,6 +2,8 @@ import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { udpEndpoint } from './udp-endpoint.js';
+import type { UdpEndpoint, UdpTransport } from './udp-endpoint.js';
 
 type SendCb = (error: Error | null, bytes?: number) => void;
 
@@ -52,16 +54,21 @@ export function peekRequestId(buf: Buffer): number | undefined {
  * receives the datagrams that come back from its agent's address and port.
  */
 export class VirtualSocket extends EventEmitter {
-  readonly endpoint: string;
+  /** The agent: canonical address, port, transport, and the key replies are routed by. */
+  readonly target: UdpEndpoint;
   /** Request ids the owner is waiting for (net-snmp's `session.reqs`), for demultiplexing. */
   pending: Record<string, unknown> | undefined;
   readonly #slot: SocketSlot;
   #closed = false;
 
-  constructor(slot: SocketSlot, endpoint: string) {
+  constructor(slot: SocketSlot, target: UdpEndpoint) {
     super();
     this.#slot = slot;
-    this.endpoint = endpoint;
+    this.target = target;
+  }
+
+  get endpoint(): string {
+    return this.target.key;
   }
 
   send(
@@ -100,22 +107,29 @@ export class VirtualSocket extends EventEmitter {
 
 class SocketSlot {
   readonly socket: Socket;
+  readonly #family: UdpTransport;
   readonly #byEndpoint = new Map<string, Set<VirtualSocket>>();
   readonly #logger: Logger;
   size = 0;
 
-  constructor(logger: Logger, receiveBufferBytes: number) {
+  constructor(family: UdpTransport, logger: Logger, o: UdpSocketPoolOptions) {
     this.#logger = logger;
-    this.socket = createSocket({ type: 'udp4', recvBufferSize: receiveBufferBytes });
-    this.socket.on('error', (err) => this.#logger.warn({ err }, 'snmp socket error'));
+    this.#family = family;
+    // ipv6Only: IPv4 agents are polled from the udp4 sockets; no v4-mapped sources here.
+    this.socket = createSocket({
+      type: family,
+      recvBufferSize: o.receiveBufferBytes,
+      ...(family === 'udp6' ? { ipv6Only: true } : {}),
+    });
+    this.socket.on('error', (err) => this.#logger.warn({ err, family }, 'snmp socket error'));
     this.socket.on('message', (msg, rinfo) => this.#deliver(msg, rinfo));
     this.socket.unref();
   }
 
-  attach(endpoint: string): VirtualSocket {
-    const v = new VirtualSocket(this, endpoint);
-    let set = this.#byEndpoint.get(endpoint);
-    if (!set) this.#byEndpoint.set(endpoint, (set = new Set()));
+  attach(target: UdpEndpoint): VirtualSocket {
+    const v = new VirtualSocket(this, target);
+    let set = this.#byEndpoint.get(target.key);
+    if (!set) this.#byEndpoint.set(target.key, (set = new Set()));
     set.add(v);
     this.size++;
     return v;
@@ -130,7 +144,12 @@ class SocketSlot {
   }
 
   #deliver(msg: Buffer, rinfo: RemoteInfo): void {
-    const set = this.#byEndpoint.get(`${rinfo.address}:${rinfo.port}`);
+    // rinfo.address is canonical (inet_ntop): `127.0.0.1`, `::1`, `fe80::1%eth0`.
+    const key =
+      this.#family === 'udp6'
+        ? `[${rinfo.address}]:${rinfo.port}`
+        : `${rinfo.address}:${rinfo.port}`;
+    const set = this.#byEndpoint.get(key);
     if (!set) return; // a late reply for a session that has gone, or a stray datagram
     let targets: Iterable<VirtualSocket> = set;
     if (set.size > 1) {
@@ -164,46 +183,57 @@ class SocketSlot {
   }
 }
 
+export interface UdpSocketPoolOptions {
+  /** Sockets per address family (udp4 and udp6 each, opened when first needed). */
+  readonly socketCount: number;
+  /** Kernel receive buffer of each socket, bytes (best effort). */
+  readonly receiveBufferBytes: number;
+}
+
 /**
  * A fixed number of UDP sockets shared by all devices: 10,000 devices need `socketCount` file
- * descriptors, not 10,000. Replies are routed by the agent's address and port (and, when
- * several sessions poll the same agent, by request id).
+ * descriptors per address family, not 10,000. Replies are routed by the agent's address and
+ * port (and, when several sessions poll the same agent, by request id).
  */
 export class UdpSocketPool {
-  readonly #slots: SocketSlot[] = [];
-  readonly #count: number;
+  readonly #slots: Record<UdpTransport, SocketSlot[]> = { udp4: [], udp6: [] };
+  readonly #next: Record<UdpTransport, number> = { udp4: 0, udp6: 0 };
+  readonly #o: UdpSocketPoolOptions;
   readonly #logger: Logger;
-  readonly #receiveBufferBytes: number;
-  #next = 0;
   #closed = false;
 
-  constructor(count: number, logger: Logger, receiveBufferBytes: number) {
-    this.#count = count;
+  constructor(logger: Logger, options: UdpSocketPoolOptions) {
     this.#logger = logger;
-    this.#receiveBufferBytes = receiveBufferBytes;
+    this.#o = options;
   }
 
-  /** A virtual socket for a session that talks to `address:port` (address must be an IP). */
+  /**
+   * A virtual socket for a session that talks to `address:port`, on a socket of the address's
+   * family. `address` must be an IP literal (TypeError otherwise); see {@link udpEndpoint}.
+   */
   attach(address: string, port: number): VirtualSocket {
     if (this.#closed) throw new Error('socket pool closed');
+    const target = udpEndpoint(address, port);
+    const t = target.transport;
+    const slots = this.#slots[t];
     let slot: SocketSlot;
-    if (this.#slots.length < this.#count) {
-      slot = new SocketSlot(this.#logger, this.#receiveBufferBytes);
-      this.#slots.push(slot);
+    if (slots.length < this.#o.socketCount) {
+      slot = new SocketSlot(t, this.#logger, this.#o);
+      slots.push(slot);
     } else {
-      slot = this.#slots[this.#next++ % this.#slots.length]!;
+      slot = slots[this.#next[t]++ % slots.length]!;
     }
-    return slot.attach(`${address}:${port}`);
+    return slot.attach(target);
   }
 
-  /** Open sockets (for tests and metrics). */
+  /** Open sockets, both families (for tests and metrics). */
   get socketCount(): number {
-    return this.#slots.length;
+    return this.#slots.udp4.length + this.#slots.udp6.length;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const slots = this.#slots.splice(0);
+    const slots = [...this.#slots.udp4.splice(0), ...this.#slots.udp6.splice(0)];
     await Promise.all(slots.map((s) => s.close()));
   }
 }
