@@ -9,6 +9,7 @@ import { CommunitySession } from './community-session.js';
 import { MalformedReplyError, SnmpErrorCode } from './errors.js';
 import type { SnmpOptions } from './options.js';
 import type { UdpSocketPool } from './socket-pool.js';
+import { endpointKey } from './udp-endpoint.js';
 
 /** Secrets of one device, read from its credentials. Never logged, never in errors. */
 export interface DeviceSecrets {
@@ -49,7 +50,7 @@ export function sessionFingerprint(address: string, port: number, o: SnmpOptions
     k = JSON.stringify([o.version, o.security, o.context, o.requestTimeoutMs, o.retries]);
     optionKeys.set(o, k);
   }
-  return `${address}:${port}:${k}`;
+  return `${endpointKey(address, port)} ${k}`;
 }
 
 const VERSIONS = { '1': snmp.Version1, '2c': snmp.Version2c, '3': snmp.Version3 } as const;
@@ -83,11 +84,13 @@ export class DeviceSession {
   ) {
     const vsock = pool.attach(address, port);
     this.endpoint = vsock.endpoint;
-    this.address = address;
+    this.address = vsock.target.address; // canonical: `::1`, an IPv4-mapped address as IPv4
     this.fingerprint = fingerprint;
     this.#secrets = secrets;
     const options: SessionOptions = {
       port,
+      // net-snmp passes it to dgramModule.createSocket; the pool chose the family already.
+      transport: vsock.target.transport,
       version: VERSIONS[o.version],
       retries: o.retries,
       timeout: o.requestTimeoutMs,
@@ -106,10 +109,10 @@ export class DeviceSession {
           ? { privProtocol: snmp.PrivProtocols[sec.privProtocol]!, privKey: secrets.privKey }
           : {}),
       };
-      this.session = snmp.createV3Session(address, user, options);
+      this.session = snmp.createV3Session(this.address, user, options);
     } else {
       this.session = new CommunitySession(vsock, {
-        address,
+        address: this.address,
         port,
         version: o.version === '1' ? '1' : '2c',
         community: secrets.community ?? '',
@@ -193,9 +196,15 @@ export async function agentAnswers(
 ): Promise<boolean> {
   const vsock = pool.attach(address, port);
   const session = snmp.createV3Session(
-    address,
+    vsock.target.address,
     { name: o.security?.user ?? '', level: snmp.SecurityLevel.noAuthNoPriv! },
-    { port, retries: 0, timeout: o.requestTimeoutMs, dgramModule: { createSocket: () => vsock } },
+    {
+      port,
+      transport: vsock.target.transport,
+      retries: 0,
+      timeout: o.requestTimeoutMs,
+      dgramModule: { createSocket: () => vsock },
+    },
   );
   vsock.pending = session.reqs;
   session.on('error', () => undefined);

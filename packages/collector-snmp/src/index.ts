@@ -8,7 +8,10 @@ export { counter64, counterToJson } from './decode.js';
 export type { SnmpValue, SnmpVarbind } from './decode.js';
 export { EngineRegistry, snmpKeys } from './engine-registry.js';
 export type { EngineRecord } from './engine-registry.js';
-export { peekRequestId } from './socket-pool.js';
+export { peekRequestId, UdpSocketPool, VirtualSocket } from './socket-pool.js';
+export type { UdpSocketPoolOptions } from './socket-pool.js';
+export { endpointKey, udpEndpoint } from './udp-endpoint.js';
+export type { UdpEndpoint, UdpTransport } from './udp-endpoint.js';
 export { BudgetSpentError, compareOids, walkColumns } from './walker.js';
 export type { SnmpRequester, WalkOutcome } from './walker.js';
 export { installFastOidDecoder } from './fast-oid.js';
@@ -16,4 +19,3 @@ export { BerError, decodeMessage, encodeOid, encodeRequest, PduTag } from './com
 export type { DecodedResponse, RequestFields } from './community-codec.js';
 export { CommunitySession } from './community-session.js';
 export type { RequestSession } from './community-session.js';
-export { UdpSocketPool } from './socket-pool.js';

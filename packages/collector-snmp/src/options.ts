@@ -227,6 +227,13 @@ export interface SnmpCollectorOptions {
   engineRefreshMs?: number;
   /** Kernel receive buffer of each socket, bytes (best effort). @defaultValue 4194304 */
   receiveBufferBytes?: number;
+  /**
+   * Accept a reply from an address or port no device is polled at (a multi-homed or NATed agent
+   * answering from another interface) when exactly one session waits for its request id, as
+   * net-snmp and the Net-SNMP tools do. `false` drops such replies, like gosnmp's default
+   * connected socket. See the package README. @defaultValue true
+   */
+  acceptRepliesFromAnyAddress?: boolean;
 }
 
 export interface ResolvedSnmpCollectorOptions {
@@ -237,6 +244,7 @@ export interface ResolvedSnmpCollectorOptions {
   readonly engineTtlMs: number;
   readonly engineRefreshMs: number;
   readonly receiveBufferBytes: number;
+  readonly acceptRepliesFromAnyAddress: boolean;
 }
 
 function pos(
@@ -252,6 +260,12 @@ function pos(
   return v;
 }
 
+function bool(v: boolean | undefined, def: boolean, field: string): boolean {
+  if (v === undefined) return def;
+  if (typeof v !== 'boolean') throw new ConfigError(`snmp.${field}`, 'must be true or false');
+  return v;
+}
+
 export function resolveSnmpCollectorOptions(
   o: SnmpCollectorOptions = {},
 ): ResolvedSnmpCollectorOptions {
@@ -263,5 +277,10 @@ export function resolveSnmpCollectorOptions(
     engineTtlMs: pos(o.engineTtlMs, 86_400_000, 'engineTtlMs'),
     engineRefreshMs: pos(o.engineRefreshMs, 600_000, 'engineRefreshMs'),
     receiveBufferBytes: pos(o.receiveBufferBytes, 4 * 1024 * 1024, 'receiveBufferBytes'),
+    acceptRepliesFromAnyAddress: bool(
+      o.acceptRepliesFromAnyAddress,
+      true,
+      'acceptRepliesFromAnyAddress',
+    ),
   };
 }

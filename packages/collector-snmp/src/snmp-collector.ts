@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { isIPv4 } from 'node:net';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { CollectError, InFlightPolls } from '@pollfleet/core';
 import type {
@@ -79,7 +79,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     installFastOidDecoder();
     this.#logger = deps.logger;
     this.#clock = deps.clock;
-    this.#pool = new UdpSocketPool(this.#o.socketCount, deps.logger, this.#o.receiveBufferBytes);
+    this.#pool = new UdpSocketPool(deps.logger, this.#o);
     this.#privacy = new PrivacyKeyCheck(this.#pool, this.#clock, this.#o.maxDevices);
     this.#engines = new EngineRegistry(deps.sharedState, deps.clock, this.#o.engineTtlMs);
     this.#rates = new RateTracker(this.#o.maxDevices);
@@ -176,18 +176,19 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const existing = this.#sessions.get(device.id);
     const now = this.#clock.now();
     let address = device.host;
-    if (!isIPv4(address)) {
-      // Names are resolved once per DNS_TTL_MS per device, not on every poll.
+    if (isIP(address) === 0) {
+      // Names are resolved once per DNS_TTL_MS per device, not on every poll, to the first
+      // address the resolver returns (A or AAAA; getaddrinfo's order, see the README).
       if (existing?.host === device.host && now - existing.resolvedAt < DNS_TTL_MS) {
         address = existing.address;
       } else {
         try {
-          address = (await lookup(device.host, { family: 4 })).address;
+          address = (await lookup(device.host)).address;
           if (existing) existing.resolvedAt = now;
         } catch {
           throw CollectError.transient(
             SnmpErrorCode.Unreachable,
-            `cannot resolve host "${device.host}" to IPv4`,
+            `cannot resolve host "${device.host}"`,
           );
         }
       }

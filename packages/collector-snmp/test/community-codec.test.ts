@@ -300,7 +300,11 @@ describe('the v1/v2c codec', () => {
       await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
       let received = 0;
       silent.on('message', () => received++);
-      const pool = new UdpSocketPool(1, testLogger(), 1 << 20);
+      const pool = new UdpSocketPool(testLogger(), {
+        socketCount: 1,
+        receiveBufferBytes: 1 << 20,
+        acceptRepliesFromAnyAddress: true,
+      });
       const s = new CommunitySession(pool.attach('127.0.0.1', silent.address().port), {
         address: '127.0.0.1',
         port: silent.address().port,
@@ -319,7 +323,11 @@ describe('the v1/v2c codec', () => {
     });
 
     it('a session reports an error-status as RequestFailedError with the status and OID', async () => {
-      const pool = new UdpSocketPool(1, testLogger(), 1 << 20);
+      const pool = new UdpSocketPool(testLogger(), {
+        socketCount: 1,
+        receiveBufferBytes: 1 << 20,
+        acceptRepliesFromAnyAddress: true,
+      });
       const s = new CommunitySession(pool.attach('127.0.0.1', agent.port), {
         address: '127.0.0.1',
         port: agent.port,

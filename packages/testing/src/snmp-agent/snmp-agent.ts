@@ -44,8 +44,16 @@ export const SNMP_AGENT_TOOL_AUTH = {
   ],
 } as const;
 
+/** Where the agent listens: IPv4 `127.0.0.1` or IPv6 `::1`, on the same port. */
+export type SnmpAgentTransport = 'udp4' | 'udp6';
+const LOOPBACK: Record<SnmpAgentTransport, '127.0.0.1' | '::1'> = {
+  udp4: '127.0.0.1',
+  udp6: '::1',
+};
+
 export interface SnmpAgent {
-  readonly host: '127.0.0.1';
+  /** The address of the first transport listened on. */
+  readonly host: '127.0.0.1' | '::1';
   readonly port: number;
   /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
   readonly pid: number;
@@ -59,6 +67,8 @@ export interface SnmpAgent {
 export interface StartSnmpAgentOptions {
   /** Extra snmpd.conf lines. */
   extraConfig?: string[];
+  /** Loopback addresses to listen on (one port): `udp4` is 127.0.0.1, `udp6` is ::1. @defaultValue ['udp4'] */
+  listen?: readonly SnmpAgentTransport[];
 }
 
 /** A free UDP port on loopback (bind to 0, read, close). */
@@ -73,8 +83,13 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** Sends one v2c GET of sysUpTime and waits up to `ms` for any reply. */
-async function answers(port: number, community: string, ms: number): Promise<boolean> {
+/** Sends one v2c GET of sysUpTime to loopback over `transport` and waits up to `ms` for any reply. */
+async function answers(
+  transport: SnmpAgentTransport,
+  port: number,
+  community: string,
+  ms: number,
+): Promise<boolean> {
   // Hand-encoded v2c GET 1.3.6.1.2.1.1.3.0, so the helper does not depend on the collector.
   const c = Buffer.from(community, 'latin1');
   const varbind = Buffer.from([0x30, 0x0c, 0x06, 0x08, 0x2b, 6, 1, 2, 1, 1, 3, 0, 0x05, 0x00]);
@@ -86,7 +101,7 @@ async function answers(port: number, community: string, ms: number): Promise<boo
   const pdu = Buffer.concat([Buffer.from([0xa0, pduBody.length]), pduBody]);
   const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x01, 0x04, c.length]), c, pdu]);
   const msg = Buffer.concat([Buffer.from([0x30, body.length]), body]);
-  const s = createSocket('udp4');
+  const s = createSocket(transport);
   try {
     return await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), ms);
@@ -98,7 +113,7 @@ async function answers(port: number, community: string, ms: number): Promise<boo
         clearTimeout(t);
         resolve(true);
       });
-      s.send(msg, port, '127.0.0.1');
+      s.send(msg, port, LOOPBACK[transport]);
     });
   } finally {
     s.close();
@@ -116,9 +131,12 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   await mkdir(persist);
   const { community, authKey, privKey } = SNMP_AGENT_SECRETS;
   const u = SNMP_AGENT_USERS;
+  const listen = options.listen ?? ['udp4'];
+  if (listen.length === 0) throw new Error('startSnmpAgent: listen names no transport');
   const conf = [
     `[snmp] persistentDir ${persist}`,
-    `rocommunity ${community} 127.0.0.1`,
+    ...(listen.includes('udp4') ? [`rocommunity ${community} 127.0.0.1`] : []),
+    ...(listen.includes('udp6') ? [`rocommunity6 ${community} ::1`] : []),
     `createUser ${u.noAuthNoPriv}`,
     `createUser ${u.authNoPriv} SHA-256 ${authKey}`,
     `createUser ${u.authPriv} SHA-256 ${authKey} AES ${privKey}`,
@@ -137,10 +155,11 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   const env = { ...toolEnv, SNMPCONFPATH: dir };
   for (let attempt = 0; ; attempt++) {
     const port = await freeUdpPort();
-    let proc = await launch(confFile, dir, port, env, community);
+    const at: Listen = { port, transports: listen };
+    let proc = await launch(confFile, dir, at, env, community);
     if (proc) {
       return {
-        host: '127.0.0.1',
+        host: LOOPBACK[listen[0]!],
         port,
         get pid() {
           return proc?.child.pid ?? -1;
@@ -151,7 +170,7 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
           // Same port and persistent dir: same engine id, snmpEngineBoots + 1.
           for (
             let i = 0;
-            i < 20 && !(proc = await launch(confFile, dir, port, env, community));
+            i < 20 && !(proc = await launch(confFile, dir, at, env, community));
             i++
           ) {
             await sleep(100);
@@ -178,17 +197,25 @@ interface Launched {
   stop(): Promise<void>;
 }
 
-/** Starts snmpd on `port`; undefined when it exits or does not answer within ~10 s. */
+interface Listen {
+  readonly port: number;
+  readonly transports: readonly SnmpAgentTransport[];
+}
+
+/** Starts snmpd on `at`; undefined when it exits or does not answer within ~10 s. */
 async function launch(
   confFile: string,
   dir: string,
-  port: number,
+  at: Listen,
   env: NodeJS.ProcessEnv,
   community: string,
 ): Promise<Launched | undefined> {
+  const endpoints = at.transports.map((t) =>
+    t === 'udp6' ? `udp6:[::1]:${at.port}` : `udp:127.0.0.1:${at.port}`,
+  );
   const child: ChildProcess = spawn(
     '/usr/sbin/snmpd',
-    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
+    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), ...endpoints],
     { env, stdio: ['ignore', 'ignore', 'ignore'] },
   );
   let exited = false;
@@ -204,8 +231,12 @@ async function launch(
     await exitedP;
     clearTimeout(t);
   };
+  const ready = async (): Promise<boolean> => {
+    for (const t of at.transports) if (!(await answers(t, at.port, community, 200))) return false;
+    return true;
+  };
   for (let i = 0; i < 50 && !exited; i++) {
-    if (await answers(port, community, 200)) return { child, stop };
+    if (await ready()) return { child, stop };
   }
   await stop();
   return undefined;

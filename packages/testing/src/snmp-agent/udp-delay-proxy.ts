@@ -8,21 +8,34 @@ export interface UdpDelayProxyOptions {
   replyDelayMs?: number;
   /** Stop forwarding requests after this many (an agent that dies mid-walk). */
   forwardRequests?: number;
+  /**
+   * Send replies from a second socket bound to this loopback address (another source port, and
+   * another address unless it is 127.0.0.1): a multi-homed or NATed agent answering from an
+   * address other than the one polled. @defaultValue replies come from the polled address and port
+   */
+  replyFrom?: string;
 }
 
 export interface UdpDelayProxy {
   readonly port: number;
+  /** Where replies come from: 127.0.0.1 and `port`, or the `replyFrom` socket. */
+  readonly replySource: { readonly address: string; readonly port: number };
   /** Requests received from clients so far. */
   readonly requests: number;
   close(): Promise<void>;
 }
 
 /**
- * A tiny loopback UDP proxy in front of an agent: delays replies (a slow agent) or stops
- * forwarding after N requests (an agent that goes away mid-walk).
+ * A tiny loopback UDP proxy in front of an agent: delays replies (a slow agent), stops
+ * forwarding after N requests (an agent that goes away mid-walk), or answers from another
+ * address (a multi-homed agent).
  */
 export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise<UdpDelayProxy> {
+  if (options.replyFrom !== undefined && !/^127\.\d+\.\d+\.\d+$/.test(options.replyFrom)) {
+    throw new Error(`replyFrom "${options.replyFrom}" is not a 127.0.0.0/8 loopback address`);
+  }
   const front = createSocket('udp4');
+  const back = options.replyFrom === undefined ? front : createSocket('udp4');
   const timers = new Set<NodeJS.Timeout>();
   // One upstream socket per client endpoint, so replies find their way back.
   const upstreams = new Map<string, Socket>();
@@ -30,6 +43,7 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
   const delay = options.replyDelayMs ?? 0;
 
   front.on('error', () => undefined);
+  back.on('error', () => undefined);
   front.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
     requests++;
     if (options.forwardRequests !== undefined && requests > options.forwardRequests) return;
@@ -41,7 +55,7 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
       u.on('message', (reply: Buffer) => {
         const t = setTimeout(() => {
           timers.delete(t);
-          front.send(reply, rinfo.port, rinfo.address);
+          back.send(reply, rinfo.port, rinfo.address);
         }, delay);
         timers.add(t);
       });
@@ -51,8 +65,16 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
     up.send(msg, options.targetPort, '127.0.0.1');
   });
   await new Promise<void>((resolve) => front.bind(0, '127.0.0.1', () => resolve()));
+  if (back !== front) {
+    await new Promise<void>((resolve, reject) => {
+      back.once('error', reject);
+      back.bind(0, options.replyFrom, () => resolve());
+    });
+  }
+  const source = back.address();
   return {
     port: front.address().port,
+    replySource: { address: source.address, port: source.port },
     get requests() {
       return requests;
     },
@@ -61,6 +83,7 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
       timers.clear();
       for (const u of upstreams.values()) u.close();
       upstreams.clear();
+      if (back !== front) back.close();
       await new Promise<void>((resolve) => front.close(() => resolve()));
     },
   };
