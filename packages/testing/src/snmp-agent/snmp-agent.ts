@@ -49,8 +49,13 @@ export interface SnmpAgent {
   readonly port: number;
   /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
   readonly pid: number;
-  /** Stops and starts snmpd again on the same port and data: a reboot (engine boots + 1). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts snmpd again on the same port. By default it keeps its persistent state, as
+   * a rebooted device does: the same engine id, snmpEngineBoots + 1, snmpEngineTime from 0.
+   * `freshEngine` wipes that state first, as a replacement device would have: a new engine id
+   * (unless `engineId` fixes it) and snmpEngineBoots back to 1.
+   */
+  restart(options?: { freshEngine?: boolean }): Promise<void>;
   /** Environment for running the C tools without MIB noise. */
   readonly toolEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -59,6 +64,11 @@ export interface SnmpAgent {
 export interface StartSnmpAgentOptions {
   /** Extra snmpd.conf lines. */
   extraConfig?: string[];
+  /**
+   * Text the engine id is built from (snmpd `engineID`), so two agents can share one (a cloned
+   * configuration). @defaultValue none: snmpd makes a random one, kept across restarts
+   */
+  engineId?: string;
 }
 
 /** A free UDP port on loopback (bind to 0, read, close). */
@@ -114,11 +124,19 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   const dir = await mkdtemp(join(tmpdir(), 'pollfleet-snmpd-'));
   const persist = join(dir, 'persist');
   await mkdir(persist);
+  // snmpd writes engineBoots and oldEngineID here on exit. -C keeps it from reading the host's
+  // config files, and with them this one: it is named after -c instead (it must exist).
+  const persistFile = join(persist, 'snmpd.conf');
+  await writeFile(persistFile, '');
+  if (options.engineId !== undefined && !/^[A-Za-z0-9_.-]{1,27}$/.test(options.engineId)) {
+    throw new Error('engineId: 1 to 27 of [A-Za-z0-9_.-]');
+  }
   const { community, authKey, privKey } = SNMP_AGENT_SECRETS;
   const u = SNMP_AGENT_USERS;
   const conf = [
     `[snmp] persistentDir ${persist}`,
     `rocommunity ${community} 127.0.0.1`,
+    ...(options.engineId === undefined ? [] : [`engineID ${options.engineId}`]),
     `createUser ${u.noAuthNoPriv}`,
     `createUser ${u.authNoPriv} SHA-256 ${authKey}`,
     `createUser ${u.authPriv} SHA-256 ${authKey} AES ${privKey}`,
@@ -132,12 +150,13 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   ].join('\n');
   const confFile = join(dir, 'snmpd.conf');
   await writeFile(confFile, conf);
+  const confFiles = `${confFile},${persistFile}`;
   const toolEnv: NodeJS.ProcessEnv = { ...process.env, MIBS: '', MIBDIRS: join(dir, 'no-mibs') };
 
   const env = { ...toolEnv, SNMPCONFPATH: dir };
   for (let attempt = 0; ; attempt++) {
     const port = await freeUdpPort();
-    let proc = await launch(confFile, dir, port, env, community);
+    let proc = await launch(confFiles, dir, port, env, community);
     if (proc) {
       return {
         host: '127.0.0.1',
@@ -146,12 +165,12 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
           return proc?.child.pid ?? -1;
         },
         toolEnv,
-        async restart() {
+        async restart(o = {}) {
           if (proc) await proc.stop();
-          // Same port and persistent dir: same engine id, snmpEngineBoots + 1.
+          if (o.freshEngine) await writeFile(persistFile, '');
           for (
             let i = 0;
-            i < 20 && !(proc = await launch(confFile, dir, port, env, community));
+            i < 20 && !(proc = await launch(confFiles, dir, port, env, community));
             i++
           ) {
             await sleep(100);
@@ -178,9 +197,9 @@ interface Launched {
   stop(): Promise<void>;
 }
 
-/** Starts snmpd on `port`; undefined when it exits or does not answer within ~10 s. */
+/** Starts snmpd on `port` (`confFiles`: comma-separated); undefined when it exits or does not answer within ~10 s. */
 async function launch(
-  confFile: string,
+  confFiles: string,
   dir: string,
   port: number,
   env: NodeJS.ProcessEnv,
@@ -188,7 +207,7 @@ async function launch(
 ): Promise<Launched | undefined> {
   const child: ChildProcess = spawn(
     '/usr/sbin/snmpd',
-    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
+    ['-f', '-Lo', '-C', '-c', confFiles, '-p', join(dir, 'snmpd.pid'), `udp:127.0.0.1:${port}`],
     { env, stdio: ['ignore', 'ignore', 'ignore'] },
   );
   let exited = false;
