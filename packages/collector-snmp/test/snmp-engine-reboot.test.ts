@@ -214,6 +214,14 @@ describe('v3 engine state follows a real agent that reboots or is replaced', () 
       assert.equal((await engineOf(c, db)).duplicateOf, 'clone-a');
       assert.equal((await stored(shared, 'clone-a')).boots, ea.boots);
       assert.equal((await stored(shared, 'clone-b')).boots, eb.boots);
+      // The clone is fixed (here: its row now names an agent with an engine id of its own). The
+      // original stops being reported at its next record refresh, not a day later.
+      const fixed = await start();
+      const fresh = await engineOf(c, device(c, fixed.port, authPriv, { id: 'clone-b' }));
+      assert.notEqual(fresh.engineId, ea.engineId);
+      assert.equal(fresh.duplicateOf, undefined);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal((await engineOf(c, da)).duplicateOf, undefined);
     } finally {
       await c.close();
     }
