@@ -59,15 +59,17 @@ export class EngineRegistry {
 
   /**
    * Stores the device's engine and claims the engine id. Returns the id of another device
-   * (at another address) that claimed the same engine id, when there is one.
+   * (at another address) that claimed the same engine id and still answers with it.
    */
   async save(deviceId: string, rec: EngineRecord): Promise<string | undefined> {
     const ownerKey = snmpKeys.engineOwner(rec.engineId);
     const owner = parse<Owner>(await this.#store.get(ownerKey));
-    const duplicateOf =
-      owner && owner.deviceId !== deviceId && owner.endpoint !== rec.endpoint
-        ? owner.deviceId
-        : undefined;
+    let duplicateOf: string | undefined;
+    if (owner && owner.deviceId !== deviceId && owner.endpoint !== rec.endpoint) {
+      // The claim outlives a clone that was given an engine id of its own: ask its record.
+      const theirs = await this.load(owner.deviceId);
+      if (theirs?.engineId === rec.engineId) duplicateOf = owner.deviceId;
+    }
     await this.#store.set(snmpKeys.engine(deviceId), JSON.stringify(rec), this.#ttlMs);
     const mine: Owner = { deviceId, endpoint: rec.endpoint };
     await this.#store.set(ownerKey, JSON.stringify(mine), this.#ttlMs);

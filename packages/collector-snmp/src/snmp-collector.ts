@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { CollectError, InFlightPolls } from '@pollfleet/core';
+import { CollectError, DeviceConfigError, InFlightPolls } from '@pollfleet/core';
 import type {
   Clock,
   CollectContext,
@@ -15,20 +15,16 @@ import { DeviceSession, readSecrets, sessionFingerprint } from './device-session
 import { PrivacyKeyCheck } from './privacy-key-check.js';
 import type { DeviceSecrets } from './device-session.js';
 import { EngineRegistry } from './engine-registry.js';
-import { classifySnmpError, needsRediscovery, SnmpErrorCode, SnmpProfileError } from './errors.js';
+import { classifySnmpError, needsRediscovery, SnmpErrorCode } from './errors.js';
 import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
 import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
 import { getScalars, PollRun, sessionRequester, walkTables } from './poll-run.js';
 import type { Row } from './poll-run.js';
 import { decodeValue } from './decode.js';
 import type { SnmpValue } from './decode.js';
-import {
-  DEFAULT_SNMP_PROFILE,
-  INTERFACE_COUNTER_FALLBACKS,
-  parseSnmpProfile,
-  SYS_UPTIME_OID,
-} from './profile.js';
+import { DEFAULT_SNMP_PROFILE, INTERFACE_COUNTER_FALLBACKS, SYS_UPTIME_OID } from './profile.js';
 import type { SnmpProfile } from './profile.js';
+import { SnmpProfileCache } from './profile-cache.js';
 import { RateTracker } from './rates.js';
 import type { Rates } from './rates.js';
 import { installFastOidDecoder } from './fast-oid.js';
@@ -49,6 +45,8 @@ export interface SnmpPollData {
 }
 
 const DNS_TTL_MS = 300_000;
+/** A row check reads a named profile again when its cached copy is older (created, deleted). */
+const VALIDATE_PROFILE_MAX_AGE_MS = 1_000;
 
 const aborted = (): CollectError => CollectError.transient(SnmpErrorCode.Aborted, 'poll aborted');
 
@@ -66,7 +64,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
   readonly #engines: EngineRegistry;
   readonly #rates: RateTracker;
   readonly #sessions = new Map<string, DeviceSession>();
-  readonly #profiles = new Map<string, { profile: SnmpProfile; until: number }>();
+  readonly #profiles: SnmpProfileCache;
   #closed = false;
   readonly #privacy: PrivacyKeyCheck;
   /** Polls in flight, so a forget() during one is not undone by what it stores afterwards. */
@@ -83,10 +81,31 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     this.#privacy = new PrivacyKeyCheck(this.#pool, this.#clock, this.#o.maxDevices);
     this.#engines = new EngineRegistry(deps.sharedState, deps.clock, this.#o.engineTtlMs);
     this.#rates = new RateTracker(this.#o.maxDevices);
+    this.#profiles = new SnmpProfileCache(
+      this.#o.profileSource,
+      deps.clock,
+      this.#o.profileCacheMs,
+    );
   }
 
   parseOptions(raw: unknown, deviceId: string): SnmpOptions {
     return parseSnmpOptions(raw, deviceId);
+  }
+
+  /**
+   * Checks, when the row is read, that a named profile exists and is valid: a row naming a
+   * missing one is reported as invalid (`options.profile`) instead of failing at its first poll.
+   * A profile source that cannot be read leaves the row to the poll-time check.
+   */
+  async validate(device: DeviceSpec<SnmpOptions>): Promise<void> {
+    try {
+      await this.#profiles.resolve(device.options.profile, VALIDATE_PROFILE_MAX_AGE_MS);
+    } catch (err) {
+      if (err instanceof CollectError && err.code === SnmpErrorCode.UnknownProfile) {
+        throw new DeviceConfigError(device.id, 'options.profile', err.message);
+      }
+      throw err;
+    }
   }
 
   /** UDP sockets open right now (bounded by `socketCount`). */
@@ -104,7 +123,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
     const secrets = readSecrets(o, ctx.credentials);
     const mark = this.#polling.begin(device.id);
     try {
-      const [profileName, profile] = await this.#profile(o.profile);
+      const [profileName, profile] = await this.#profiles.resolve(o.profile);
       try {
         return await this.#poll(device, ctx, profileName, profile, secrets, true);
       } catch (err) {
@@ -131,40 +150,6 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       'snmp poll failed',
     );
     return e;
-  }
-
-  async #profile(p: string | SnmpProfile): Promise<[string, SnmpProfile]> {
-    if (typeof p !== 'string') return ['inline', p];
-    if (p === 'default') return ['default', DEFAULT_SNMP_PROFILE];
-    const now = this.#clock.now();
-    const hit = this.#profiles.get(p);
-    if (hit && hit.until > now) return [p, hit.profile];
-    const source = this.#o.profileSource;
-    let raw: unknown;
-    try {
-      raw = source ? await source.get(p) : undefined;
-    } catch {
-      throw CollectError.transient(
-        SnmpErrorCode.ProfileUnavailable,
-        `SNMP profile "${p}" could not be read from the profile source`,
-      );
-    }
-    if (!raw)
-      throw CollectError.permanent(
-        SnmpErrorCode.UnknownProfile,
-        `SNMP profile "${p}" does not exist`,
-      );
-    let profile: SnmpProfile;
-    try {
-      profile = parseSnmpProfile(raw, `profile "${p}"`);
-    } catch (err) {
-      if (err instanceof SnmpProfileError)
-        throw CollectError.permanent(SnmpErrorCode.UnknownProfile, err.message);
-      throw err;
-    }
-    if (this.#profiles.size >= 1000) this.#profiles.clear();
-    this.#profiles.set(p, { profile, until: now + this.#o.profileCacheMs });
-    return [p, profile];
   }
 
   async #session(

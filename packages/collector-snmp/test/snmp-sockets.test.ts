@@ -117,9 +117,9 @@ describe('shared sockets and shared v3 engine state', () => {
     try {
       const d = device(c, agents[0]!.port, authPriv, { id: 'reboot' });
       const before = (await c.collect(d, context())).data.engine!;
-      // snmpd started with -C regenerates its engine id on restart: the harder case (the engine
-      // the session holds is unknown to the agent), which also covers boots going up.
-      await agents[0]!.restart();
+      // A replacement agent (new engine id): the harder case, the engine the session holds is
+      // unknown to the agent. snmp-engine-reboot.test.ts has the plain reboot (boots + 1).
+      await agents[0]!.restart({ freshEngine: true });
       const after = (await c.collect(d, context())).data.engine!;
       assert.ok(
         after.engineId !== before.engineId || after.boots > before.boots,

@@ -210,6 +210,16 @@ describe('EngineRegistry', () => {
     // Same address (two rows for one agent, e.g. two contexts) is not a clone.
     assert.equal(await reg.save('c', { ...rec, endpoint: '10.0.0.2:161' }), undefined);
   });
+
+  it('does not report a claim whose device now answers with another engine id', async () => {
+    const reg = new EngineRegistry(new MemorySharedState(), systemClock, 60_000);
+    const rec = { engineId: 'abcd', boots: 1, time: 10, at: Date.now(), endpoint: '10.0.0.1:161' };
+    await reg.save('a', rec);
+    assert.equal(await reg.save('b', { ...rec, endpoint: '10.0.0.2:161' }), 'a');
+    // b, the clone, is given an engine id of its own; its claim on abcd is left behind.
+    await reg.save('b', { ...rec, engineId: 'ef01', endpoint: '10.0.0.2:161' });
+    assert.equal(await reg.save('a', rec), undefined);
+  });
 });
 
 describe('Counter64 decoding', () => {

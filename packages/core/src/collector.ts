@@ -48,6 +48,15 @@ export interface Collector<TOptions = unknown> {
    * Called when the reconciler (re)loads the row, not on every poll.
    */
   parseOptions(raw: unknown, deviceId: string): TOptions;
+  /**
+   * Checks what {@link parseOptions} cannot check synchronously: things the row names that are
+   * stored elsewhere (e.g. a named SNMP profile). Awaited by the reconciler for new and changed
+   * rows, and for invalid rows at every full sync. Throws {@link DeviceConfigError} naming the
+   * field when the row cannot work. Anything else (its source is unreachable) or taking longer
+   * than the reconciler's `validateTimeoutMs` accepts the row: an outage must not make rows
+   * invalid, so `collect` still handles the same problem at poll time. Honour `signal`.
+   */
+  validate?(device: DeviceSpec<TOptions>, signal: AbortSignal): Promise<void>;
   collect(device: DeviceSpec<TOptions>, ctx: CollectContext): Promise<CollectResult>;
   /** This pod stopped polling the device (deleted, disabled, lease lost): drop its state. */
   forget?(deviceId: string): void | Promise<void>;

@@ -5,6 +5,7 @@ import type { Collector } from './collector.js';
 import type { DeviceRow, DeviceSpec } from './device.js';
 import { DeviceConfigError } from './errors.js';
 import type { Inventory, InventoryChange, InventoryWatch } from './inventory.js';
+import { LogThrottle } from './log-throttle.js';
 import type { OwnershipFilter } from './ownership.js';
 import { ownEverything } from './ownership.js';
 import type { PollerMetrics } from './poller-metrics.js';
@@ -40,6 +41,12 @@ export interface ReconcilerOptions {
    * @defaultValue 30000
    */
   maxRetryMs?: number;
+  /**
+   * How long a collector's asynchronous row check ({@link Collector.validate}) may take before
+   * the row is accepted unchecked.
+   * @defaultValue 5000
+   */
+  validateTimeoutMs?: number;
 }
 
 export interface InvalidDevice {
@@ -69,6 +76,10 @@ export class Reconciler {
   #pending: Set<string> | 'all' | undefined;
   #syncing: Promise<void> | undefined;
   #unsubscribeOwnership: (() => void) | undefined;
+  /** Collector types whose row check failed (not a bad row) during the current sync. */
+  readonly #unchecked = new Set<string>();
+  readonly #stopping = new AbortController();
+  readonly #checkWarnings: LogThrottle;
 
   constructor(options: ReconcilerOptions) {
     this.#o = {
@@ -78,7 +89,9 @@ export class Reconciler {
       clock: options.clock ?? systemClock,
       refreshMs: options.refreshMs ?? 30_000,
       maxRetryMs: options.maxRetryMs ?? 30_000,
+      validateTimeoutMs: options.validateTimeoutMs ?? 5_000,
     };
+    this.#checkWarnings = new LogThrottle(this.#o.logger, this.#o.clock, 60_000);
   }
 
   get degraded(): boolean {
@@ -122,6 +135,7 @@ export class Reconciler {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
     this.#timer?.cancel();
     this.#unsubscribeOwnership?.();
     await this.#syncing;
@@ -149,6 +163,7 @@ export class Reconciler {
       const work = this.#pending;
       this.#pending = undefined;
       const kind = work === 'all' ? 'full' : 'changes';
+      this.#unchecked.clear();
       try {
         if (work === 'all') await this.#fullSync();
         else await this.#partialSync([...work]);
@@ -225,6 +240,7 @@ export class Reconciler {
     let valid;
     try {
       valid = this.#o.validate(row);
+      await this.#check(valid.spec, valid.collector);
     } catch (caught) {
       // Whatever a collector's validation throws, one bad row must not stop the others.
       const err =
@@ -254,5 +270,42 @@ export class Reconciler {
     }
     this.#invalid.delete(row.id);
     this.#o.target.upsert(valid.spec, valid.collector);
+  }
+
+  /**
+   * The collector's asynchronous check of a row. Only a DeviceConfigError makes the row invalid:
+   * a check that fails otherwise or runs out of time (the collector's source is down) accepts
+   * the row, and the collector's poll-time handling applies. After one such failure the
+   * collector type is not checked again until the next sync, so an outage costs one timeout.
+   */
+  async #check(spec: DeviceSpec, collector: Collector): Promise<void> {
+    if (!collector.validate || this.#unchecked.has(collector.type) || this.#stopped) return;
+    const ac = new AbortController();
+    let timer: TimerHandle | undefined;
+    let onStop: (() => void) | undefined;
+    try {
+      await Promise.race([
+        // The executor turns a synchronous throw into a rejection too.
+        new Promise<void>((resolve) => resolve(collector.validate?.(spec, ac.signal))),
+        new Promise<never>((_, reject) => {
+          const ms = this.#o.validateTimeoutMs;
+          timer = this.#o.clock.setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+          onStop = () => reject(new Error('reconciler stopping'));
+          this.#stopping.signal.addEventListener('abort', onStop, { once: true });
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof DeviceConfigError) throw err;
+      this.#unchecked.add(collector.type);
+      this.#checkWarnings.warn(
+        collector.type,
+        { err, deviceId: spec.id, collector: collector.type },
+        'could not check device rows with their collector; accepting them unchecked (problems show at poll time)',
+      );
+    } finally {
+      timer?.cancel();
+      if (onStop) this.#stopping.signal.removeEventListener('abort', onStop);
+      ac.abort();
+    }
   }
 }

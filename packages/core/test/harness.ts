@@ -94,7 +94,9 @@ export class Pod {
     this.engine.upsert(spec, collector);
   }
 
-  reconciler(extra: { minIntervalMs?: number; refreshMs?: number } = {}): Reconciler {
+  reconciler(
+    extra: { minIntervalMs?: number; refreshMs?: number; validateTimeoutMs?: number } = {},
+  ): Reconciler {
     return new Reconciler({
       inventory: this.#fleet.inventory,
       target: this.engine,
@@ -109,6 +111,9 @@ export class Pod {
       metrics: this.engine.metrics,
       clock: this.#fleet.clock,
       refreshMs: extra.refreshMs ?? 30_000,
+      ...(extra.validateTimeoutMs === undefined
+        ? {}
+        : { validateTimeoutMs: extra.validateTimeoutMs }),
     });
   }
 

@@ -100,6 +100,36 @@ describe('PostgresInventory.watch', () => {
     assert.ok(afterA!.revision > beforeA!.revision);
   });
 
+  it('reports the SNMP devices naming a profile that is created, changed or deleted', async () => {
+    const start = rec.changes.length;
+    const r = await admin.query<{ id: string }>(
+      `INSERT INTO devices (name, collector_type, host, options) VALUES
+         ('w-prof-a', 'snmp', '127.0.0.1', '{"profile":"p1"}'),
+         ('w-prof-b', 'snmp', '127.0.0.1', '{"profile":"p2"}'),
+         ('w-prof-c', 'routeros', '127.0.0.1', '{"profile":"p1"}'),
+         ('w-prof-d', 'snmp', '127.0.0.1', '{"profile":{"scalars":[]}}')
+       RETURNING id`,
+    );
+    const [a, b, c, d] = r.rows.map((row) => row.id);
+    await rec.untilIds([a!, b!, c!, d!], start);
+    const [before] = await inventory.getDevices([a!]);
+    for (const stmt of [
+      `INSERT INTO snmp_profiles (name, definition) VALUES ('p1', '{"scalars":[]}')`,
+      `UPDATE snmp_profiles SET definition = '{"tables":[]}' WHERE name = 'p1'`,
+      `DELETE FROM snmp_profiles WHERE name = 'p1'`,
+    ]) {
+      const from = rec.changes.length;
+      await admin.query(stmt);
+      await rec.untilIds([a!], from);
+      // Only the SNMP row naming p1: our insert after it is a barrier (commit order).
+      const barrier = await insert(`w-prof-barrier-${from}`);
+      await rec.untilIds([barrier], from);
+      assert.deepEqual([...rec.idsSince(from)].sort(), [a!, barrier].sort(), stmt);
+    }
+    const [after] = await inventory.getDevices([a!]);
+    assert.ok(after!.revision > before!.revision, 'the revision moves, so the row is checked');
+  });
+
   it('ignores changes in another schema on the same server', async () => {
     const otherAdmin = await adminClient();
     try {

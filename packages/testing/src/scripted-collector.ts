@@ -20,6 +20,10 @@ export class ScriptedCollector {
   readonly polls: ScriptedPoll[] = [];
   readonly forgotten: string[] = [];
   overlaps = 0;
+  /** The collectors' asynchronous row check (`Collector.validate`); none by default. */
+  checkRow: ((device: DeviceSpec, signal: AbortSignal) => Promise<void>) | undefined;
+  /** Devices passed to {@link checkRow}, in order. */
+  readonly checked: string[] = [];
   readonly #inFlight = new Map<string, number>();
   readonly #behaviours = new Map<string, ScriptedBehaviour>();
   readonly #clock: Clock;
@@ -43,6 +47,11 @@ export class ScriptedCollector {
         }
         if ('invalid' in raw) throw new Error('options.invalid: this row is deliberately unusable');
         return raw as Record<string, unknown>;
+      },
+      validate: (device, signal) => {
+        if (!this.checkRow) return Promise.resolve();
+        this.checked.push(device.id);
+        return this.checkRow(device, signal);
       },
       collect: (device, ctx) => this.#collect(pod, device, ctx),
       forget: (id) => {

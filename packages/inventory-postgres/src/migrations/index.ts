@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_devices.js';
 import * as m0002 from './0002_credentials.js';
 import * as m0003 from './0003_snmp_profiles.js';
+import * as m0004 from './0004_snmp_profiles_touch_devices.js';
 
 type Up = (db: Kysely<unknown>) => Promise<void>;
 
@@ -11,6 +12,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ['0001_devices', m0001.up],
   ['0002_credentials', m0002.up],
   ['0003_snmp_profiles', m0003.up],
+  ['0004_snmp_profiles_touch_devices', m0004.up],
 ];
 
 /** The migration names this version knows, in order. */

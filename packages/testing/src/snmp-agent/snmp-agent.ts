@@ -57,8 +57,13 @@ export interface SnmpAgent {
   readonly port: number;
   /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
   readonly pid: number;
-  /** Stops and starts snmpd again on the same port and data: a reboot (engine boots + 1). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts snmpd again on the same port. By default it keeps its persistent state, as
+   * a rebooted device does: the same engine id, snmpEngineBoots + 1, snmpEngineTime from 0.
+   * `freshEngine` wipes that state first, as a replacement device would have: a new engine id
+   * (unless `engineId` fixes it) and snmpEngineBoots back to 1.
+   */
+  restart(options?: { freshEngine?: boolean }): Promise<void>;
   /** Environment for running the C tools without MIB noise. */
   readonly toolEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -69,6 +74,11 @@ export interface StartSnmpAgentOptions {
   extraConfig?: string[];
   /** Loopback addresses to listen on (one port): `udp4` is 127.0.0.1, `udp6` is ::1. @defaultValue ['udp4'] */
   listen?: readonly SnmpAgentTransport[];
+  /**
+   * Text the engine id is built from (snmpd `engineID`), so two agents can share one (a cloned
+   * configuration). @defaultValue none: snmpd makes a random one, kept across restarts
+   */
+  engineId?: string;
 }
 
 /** A free UDP port on loopback (bind to 0, read, close). */
@@ -129,6 +139,13 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   const dir = await mkdtemp(join(tmpdir(), 'pollfleet-snmpd-'));
   const persist = join(dir, 'persist');
   await mkdir(persist);
+  // snmpd writes engineBoots and oldEngineID here on exit. -C keeps it from reading the host's
+  // config files, and with them this one: it is named after -c instead (it must exist).
+  const persistFile = join(persist, 'snmpd.conf');
+  await writeFile(persistFile, '');
+  if (options.engineId !== undefined && !/^[A-Za-z0-9_.-]{1,27}$/.test(options.engineId)) {
+    throw new Error('engineId: 1 to 27 of [A-Za-z0-9_.-]');
+  }
   const { community, authKey, privKey } = SNMP_AGENT_SECRETS;
   const u = SNMP_AGENT_USERS;
   const listen = options.listen ?? ['udp4'];
@@ -137,6 +154,7 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
     `[snmp] persistentDir ${persist}`,
     ...(listen.includes('udp4') ? [`rocommunity ${community} 127.0.0.1`] : []),
     ...(listen.includes('udp6') ? [`rocommunity6 ${community} ::1`] : []),
+    ...(options.engineId === undefined ? [] : [`engineID ${options.engineId}`]),
     `createUser ${u.noAuthNoPriv}`,
     `createUser ${u.authNoPriv} SHA-256 ${authKey}`,
     `createUser ${u.authPriv} SHA-256 ${authKey} AES ${privKey}`,
@@ -150,13 +168,14 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   ].join('\n');
   const confFile = join(dir, 'snmpd.conf');
   await writeFile(confFile, conf);
+  const confFiles = `${confFile},${persistFile}`;
   const toolEnv: NodeJS.ProcessEnv = { ...process.env, MIBS: '', MIBDIRS: join(dir, 'no-mibs') };
 
   const env = { ...toolEnv, SNMPCONFPATH: dir };
   for (let attempt = 0; ; attempt++) {
     const port = await freeUdpPort();
     const at: Listen = { port, transports: listen };
-    let proc = await launch(confFile, dir, at, env, community);
+    let proc = await launch(confFiles, dir, at, env, community);
     if (proc) {
       return {
         host: LOOPBACK[listen[0]!],
@@ -165,12 +184,12 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
           return proc?.child.pid ?? -1;
         },
         toolEnv,
-        async restart() {
+        async restart(o = {}) {
           if (proc) await proc.stop();
-          // Same port and persistent dir: same engine id, snmpEngineBoots + 1.
+          if (o.freshEngine) await writeFile(persistFile, '');
           for (
             let i = 0;
-            i < 20 && !(proc = await launch(confFile, dir, at, env, community));
+            i < 20 && !(proc = await launch(confFiles, dir, at, env, community));
             i++
           ) {
             await sleep(100);
@@ -202,9 +221,9 @@ interface Listen {
   readonly transports: readonly SnmpAgentTransport[];
 }
 
-/** Starts snmpd on `at`; undefined when it exits or does not answer within ~10 s. */
+/** Starts snmpd on `at` (`confFiles`: comma-separated); undefined when it exits or does not answer within ~10 s. */
 async function launch(
-  confFile: string,
+  confFiles: string,
   dir: string,
   at: Listen,
   env: NodeJS.ProcessEnv,
@@ -215,7 +234,7 @@ async function launch(
   );
   const child: ChildProcess = spawn(
     '/usr/sbin/snmpd',
-    ['-f', '-Lo', '-C', '-c', confFile, '-p', join(dir, 'snmpd.pid'), ...endpoints],
+    ['-f', '-Lo', '-C', '-c', confFiles, '-p', join(dir, 'snmpd.pid'), ...endpoints],
     { env, stdio: ['ignore', 'ignore', 'ignore'] },
   );
   let exited = false;
