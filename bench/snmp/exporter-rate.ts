@@ -19,6 +19,8 @@ import { startExporter } from './snmp-exporter.js';
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '4' },
+    // Each device gets its own agent port (as each real device has its own address) unless set.
+    'ports-per-agent': { type: 'string' },
     devices: { type: 'string', default: '600' },
     interval: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '12' },
@@ -37,7 +39,15 @@ const procCpuMs = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 Hz ticks
 };
 
-const agents = await Promise.all(Array.from({ length: AGENTS }, () => startSnmpAgent()));
+const PORTS = Number(args['ports-per-agent'] ?? Math.ceil(DEVICES / AGENTS));
+const agents = await Promise.all(
+  Array.from({ length: AGENTS }, () => startSnmpAgent({ extraPorts: PORTS - 1 })),
+);
+/** Device i's agent endpoint: agents in turn, then that agent's ports in turn. */
+const portOf = (i: number): number => {
+  const ports = agents[i % AGENTS]!.ports;
+  return ports[Math.floor(i / AGENTS) % ports.length]!;
+};
 const dir = mkdtempSync(join(tmpdir(), 'pollfleet-exporter-'));
 const module = args.version === 'v3' ? 'if_mib_v3' : 'if_mib';
 const exporter = await startExporter(
@@ -62,7 +72,7 @@ let failed = 0;
 let counting = false;
 const timers: NodeJS.Timeout[] = [];
 for (let i = 0; i < DEVICES; i++) {
-  const target = `127.0.0.1:${agents[i % AGENTS]!.port}`;
+  const target = `127.0.0.1:${portOf(i)}`;
   const offset = Math.floor((i * INTERVAL) / DEVICES);
   timers.push(
     setTimeout(() => {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { CollectorRegistry, PollEngine, systemClock, validateDeviceRow } from '@pollfleet/core';
-import type { DeviceRow } from '@pollfleet/core';
+import type { Collector, DeviceRow, DeviceSpec } from '@pollfleet/core';
 import { RedisStreamsBus } from '@pollfleet/bus-redis';
 import { registerSnmpCollector } from '@pollfleet/collector-snmp';
 import {
@@ -33,11 +33,15 @@ import { IF_MIB_PROFILE } from './if-mib-profile.js';
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '4' },
+    // Each device gets its own agent port (as each real device has its own address) unless set.
+    'ports-per-agent': { type: 'string' },
     devices: { type: 'string', default: '200' },
     interval: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '20' },
     version: { type: 'string', default: 'v2c' },
     profile: { type: 'string', default: 'default' },
+    // The collector alone on the same schedule (timers, no engine, no Redis): splits the cost.
+    'collector-only': { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
@@ -45,7 +49,15 @@ const DEVICES = Number(args.devices);
 const INTERVAL = Number(args.interval);
 const SECONDS = Number(args.seconds);
 
-const agents = await Promise.all(Array.from({ length: AGENTS }, () => startSnmpAgent()));
+const PORTS = Number(args['ports-per-agent'] ?? Math.ceil(DEVICES / AGENTS));
+const agents = await Promise.all(
+  Array.from({ length: AGENTS }, () => startSnmpAgent({ extraPorts: PORTS - 1 })),
+);
+/** Device i's agent endpoint: agents in turn, then that agent's ports in turn. */
+const portOf = (i: number): number => {
+  const ports = agents[i % AGENTS]!.ports;
+  return ports[Math.floor(i / AGENTS) % ports.length]!;
+};
 const redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions });
 const keys = new FleetKeys(`bench-snmp-${randomBytes(3).toString('hex')}`);
 const logger = testLogger();
@@ -57,6 +69,9 @@ const deps = {
   clock: systemClock,
   sharedState: new RedisSharedState(redis, { namespace: 'collectors', keys }),
 };
+const direct: { spec: DeviceSpec; collector: Collector }[] = [];
+let directPolls = 0;
+let directFailed = 0;
 const credentials = new MemoryCredentials();
 credentials.secrets.set('lab', { ...S });
 const engine = new PollEngine({
@@ -89,7 +104,7 @@ for (let i = 0; i < DEVICES; i++) {
     name: `d${i}`,
     collectorType: 'snmp',
     host: '127.0.0.1',
-    port: agents[i % AGENTS]!.port,
+    port: portOf(i),
     intervalMs: INTERVAL,
     timeoutMs: Math.min(INTERVAL, 5000),
     enabled: true,
@@ -104,16 +119,41 @@ for (let i = 0; i < DEVICES; i++) {
     { minIntervalMs: 100 },
     () => collectors.types(),
   );
-  engine.upsert(spec, collector);
+  if (args['collector-only']) direct.push({ spec, collector });
+  else engine.upsert(spec, collector);
 }
 const outcomes = async (): Promise<Map<string, number>> => {
   const m = await registry.getSingleMetric('pollfleet_polls_total')!.get();
   const out = new Map<string, number>();
   for (const v of m.values)
     out.set(String(v.labels.outcome), (out.get(String(v.labels.outcome)) ?? 0) + v.value);
+  out.set('success', (out.get('success') ?? 0) + directPolls);
+  out.set('error_transient', (out.get('error_transient') ?? 0) + directFailed);
   return out;
 };
-engine.start();
+const timers: NodeJS.Timeout[] = [];
+if (args['collector-only']) {
+  // Same spread as the engine's phases, no leases, breaker or publishing: collect + serialise.
+  const creds = (await credentials.resolve('lab'))!;
+  direct.forEach(({ spec, collector }, i) => {
+    const poll = (): void => {
+      collector
+        .collect(spec, {
+          signal: AbortSignal.timeout(spec.timeoutMs),
+          credentials: creds,
+          logger,
+          scheduledFor: Date.now(),
+        })
+        .then(
+          (r) => (JSON.stringify(r), directPolls++),
+          () => directFailed++,
+        );
+    };
+    timers.push(
+      setTimeout(() => timers.push(setInterval(poll, INTERVAL)), (i * INTERVAL) / DEVICES),
+    );
+  });
+} else engine.start();
 await new Promise((r) => setTimeout(r, 2 * INTERVAL + 500)); // leases, v3 discovery, JIT
 // CPU seconds (user + system) of another process, from /proc (Linux), for the agents' share.
 const procCpuMs = (pid: number): number => {
@@ -151,7 +191,9 @@ console.log(
     {
       version: args.version,
       profile: args.profile,
+      path: args['collector-only'] ? 'collector only (timers)' : 'whole path (engine, Redis)',
       agents: AGENTS,
+      portsPerAgent: PORTS,
       devices: DEVICES,
       intervalMs: INTERVAL,
       pollsPerSecond: Math.round(polls / elapsed),
@@ -171,6 +213,7 @@ console.log(
     2,
   ),
 );
+for (const t of timers) clearTimeout(t);
 await engine.stop(2000);
 await collectors.close();
 await deleteFleetKeys(redis, keys);

@@ -232,11 +232,17 @@ class SocketSlot {
         return;
       }
       const id = peekRequestId(msg);
-      const owner = id === undefined ? undefined : waiter(set, id);
+      // The id index holds every session that sent this id: O(1) where scanning the endpoint's
+      // sessions is O(sessions) per datagram (150 devices behind one proxy address).
+      const owner =
+        id === undefined ? undefined : waiter(this.#byId ? this.#sentFrom(id, key) : set, id);
       // Two sessions drew the same random request id (an SNMP proxy fronting many devices at
       // one endpoint): the reply cannot be attributed. Dropping it lets both requests time out
       // and fail transiently, where guessing would hand one device the other's data.
       if (owner === null) return;
+      // A late reply nobody waits for is dropped here rather than decoded by every session;
+      // an unparseable datagram goes to all of them (each fails the poll it has in flight).
+      if (owner === undefined && id !== undefined) return;
       this.#emit(owner ? [owner] : set, msg, rinfo);
       if (owner && id !== undefined) owner.release(id);
       return;
@@ -251,6 +257,16 @@ class SocketSlot {
     if (!target) return; // unknown, or ambiguous (never guessed)
     this.#emit([target], msg, rinfo);
     target.release(id!);
+  }
+
+  #sentFrom(id: number, key: string): VirtualSocket[] {
+    const list = this.#byId?.get(id);
+    if (!list) return [];
+    return list.length === 1
+      ? list[0]!.endpoint === key
+        ? list
+        : []
+      : list.filter((v) => v.endpoint === key);
   }
 
   #byIdWaiter(id: number): VirtualSocket | null | undefined {

@@ -55,6 +55,8 @@ export interface SnmpAgent {
   /** The address of the first transport listened on. */
   readonly host: '127.0.0.1' | '::1';
   readonly port: number;
+  /** `port` and the `extraPorts` the agent also answers on (udp4), one per simulated device. */
+  readonly ports: readonly number[];
   /** The snmpd process id (tests SIGSTOP/SIGCONT it to simulate a hung agent). */
   readonly pid: number;
   /**
@@ -79,6 +81,11 @@ export interface StartSnmpAgentOptions {
    * configuration). @defaultValue none: snmpd makes a random one, kept across restarts
    */
   engineId?: string;
+  /**
+   * More UDP ports (127.0.0.1) the same agent answers on, so a benchmark can give each simulated
+   * device its own endpoint as in a real fleet. @defaultValue 0
+   */
+  extraPorts?: number;
 }
 
 /** A free UDP port on loopback (bind to 0, read, close). */
@@ -174,12 +181,18 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   const env = { ...toolEnv, SNMPCONFPATH: dir };
   for (let attempt = 0; ; attempt++) {
     const port = await freeUdpPort();
-    const at: Listen = { port, transports: listen };
+    const extraPorts: number[] = [];
+    while (extraPorts.length < (options.extraPorts ?? 0)) {
+      const p = await freeUdpPort();
+      if (p !== port && !extraPorts.includes(p)) extraPorts.push(p);
+    }
+    const at: Listen = { port, transports: listen, extraPorts };
     let proc = await launch(confFiles, dir, at, env, community);
     if (proc) {
       return {
         host: LOOPBACK[listen[0]!],
         port,
+        ports: [port, ...extraPorts],
         get pid() {
           return proc?.child.pid ?? -1;
         },
@@ -219,6 +232,7 @@ interface Launched {
 interface Listen {
   readonly port: number;
   readonly transports: readonly SnmpAgentTransport[];
+  readonly extraPorts: readonly number[];
 }
 
 /** Starts snmpd on `at` (`confFiles`: comma-separated); undefined when it exits or does not answer within ~10 s. */
@@ -229,9 +243,12 @@ async function launch(
   env: NodeJS.ProcessEnv,
   community: string,
 ): Promise<Launched | undefined> {
-  const endpoints = at.transports.map((t) =>
-    t === 'udp6' ? `udp6:[::1]:${at.port}` : `udp:127.0.0.1:${at.port}`,
-  );
+  const endpoints = [
+    ...at.transports.map((t) =>
+      t === 'udp6' ? `udp6:[::1]:${at.port}` : `udp:127.0.0.1:${at.port}`,
+    ),
+    ...at.extraPorts.map((p) => `udp:127.0.0.1:${p}`),
+  ];
   const child: ChildProcess = spawn(
     '/usr/sbin/snmpd',
     ['-f', '-Lo', '-C', '-c', confFiles, '-p', join(dir, 'snmpd.pid'), ...endpoints],
