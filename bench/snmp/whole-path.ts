@@ -146,7 +146,9 @@ if (args['collector-only']) {
         })
         .then(
           (r) => (JSON.stringify(r), directPolls++),
-          () => directFailed++,
+          (e: unknown) => {
+            if (directFailed++ === 0) console.error('first failed poll:', e);
+          },
         );
     };
     timers.push(

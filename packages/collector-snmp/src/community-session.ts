@@ -18,7 +18,12 @@ interface Pending {
 export interface RequestSession {
   get(oids: string[], cb: Cb<Varbind[]>): void;
   getNext(oids: string[], cb: Cb<Varbind[]>): void;
-  getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: Cb<Varbind[][]>): void;
+  getBulk(
+    oids: string[],
+    nonRepeaters: number,
+    maxRepetitions: number,
+    cb: Cb<(Varbind | Varbind[])[]>,
+  ): void;
   cancelRequests(err: Error): void;
 }
 
@@ -80,7 +85,12 @@ export class CommunitySession extends EventEmitter implements RequestSession {
   }
 
   /** As net-snmp: the non-repeaters' varbinds first, then one array per repeated OID. */
-  getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: Cb<Varbind[][]>): void {
+  getBulk(
+    oids: string[],
+    nonRepeaters: number,
+    maxRepetitions: number,
+    cb: Cb<(Varbind | Varbind[])[]>,
+  ): void {
     if (this.#version === 0) {
       queueMicrotask(() => cb(new snmp.RequestInvalidError('GETBULK is not in SNMPv1')));
       return;
@@ -99,7 +109,7 @@ export class CommunitySession extends EventEmitter implements RequestSession {
         for (; i < vbs.length && repeaters > 0; i++) {
           (out[((i - nonRepeaters) % repeaters) + nonRepeaters] as Varbind[]).push(vbs[i]!);
         }
-        cb(null, out as Varbind[][]);
+        cb(null, out);
       },
       cb,
     );

@@ -57,7 +57,8 @@ declare module 'net-snmp' {
       oids: string[],
       nonRepeaters: number,
       maxRepetitions: number,
-      cb: ResponseCb<Varbind[][]>,
+      // The non-repeaters' varbinds first, then one array per repeated OID.
+      cb: ResponseCb<(Varbind | Varbind[])[]>,
     ): this;
     getEngineTime(): { engineBoots: number; engineTime: number } | null;
     cancelRequests(error: Error): void;

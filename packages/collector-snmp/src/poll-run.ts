@@ -5,7 +5,7 @@ import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
 import type { SnmpProfile } from './profile.js';
 import type { CounterSample } from './rates.js';
 import { walkColumns } from './walker.js';
-import type { SnmpRequester } from './walker.js';
+import type { SnmpRequester, WalkLead } from './walker.js';
 
 type Cb<T> = (err: Error | null, res?: T) => void;
 
@@ -115,6 +115,39 @@ export async function getScalars(
   return out;
 }
 
+/** At most this many scalars ride on a walk's first GETBULK (the rest of the reply is rows). */
+const MAX_LEAD_SCALARS = 16;
+
+/**
+ * Can the scalars be asked as non-repeaters of the first GETBULK? v2c/v3 only, a profile with
+ * tables, and scalars that are `.0` instances (GETNEXT of the object returns its `.0`).
+ */
+export function leadable(
+  version: '1' | '2c' | '3',
+  oids: readonly string[],
+  profile: SnmpProfile,
+): boolean {
+  return (
+    version !== '1' &&
+    profile.tables.length > 0 &&
+    oids.length <= MAX_LEAD_SCALARS &&
+    oids.every((x) => x.endsWith('.0'))
+  );
+}
+
+/** GETNEXT answers for `X` (asked for `X.0`): kept where the agent returned exactly `X.0`. */
+export function scalarsFromNext(
+  oids: readonly string[],
+  vbs: readonly Varbind[],
+): Map<string, Varbind> {
+  const out = new Map<string, Varbind>();
+  for (let i = 0; i < oids.length; i++) {
+    const vb = vbs[i];
+    if (vb && vb.oid === oids[i] && !isException(vb.type)) out.set(vb.oid, vb);
+  }
+  return out;
+}
+
 export type Row = Record<string, SnmpValue>;
 
 export interface TablesOutcome {
@@ -132,15 +165,24 @@ export async function walkTables(
   o: { columnsPerRequest: number; maxRepetitions: number; maxParallelRequests: number },
   /** Rows per column group at the previous poll of this device (read and updated). */
   rowHints: Map<string, number>,
+  /**
+   * Scalars to ask with the first GETBULK of the smallest column group, which then runs alone
+   * before the others (so a failure of that first request is the poll's first failure).
+   */
+  lead?: WalkLead,
 ): Promise<TablesOutcome> {
   const tables: Record<string, Record<string, Row>> = {};
   const counters: CounterSample = new Map();
   const warnings: string[] = [];
   let partial = false;
   const tasks: (() => Promise<void>)[] = [];
+  let leadTask = -1;
+  let leadColumns = Number.POSITIVE_INFINITY;
   for (const table of profile.tables) {
     for (let i = 0; i < table.columns.length; i += o.columnsPerRequest) {
       const group = table.columns.slice(i, i + o.columnsPerRequest);
+      const index = tasks.length;
+      if (lead && group.length < leadColumns) [leadTask, leadColumns] = [index, group.length];
       tasks.push(async () => {
         const hintKey = group[0]!.oid;
         const rows = (tables[table.name] ??= {});
@@ -168,12 +210,17 @@ export async function walkTables(
           o.maxRepetitions,
           rowHints.get(hintKey),
           sink,
+          index === leadTask ? lead : undefined,
         );
         if (!res.partial) rowHints.set(hintKey, Math.max(0, ...res.counts));
         partial ||= res.partial;
         warnings.push(...res.warnings);
       });
     }
+  }
+  if (leadTask >= 0) {
+    const [first] = tasks.splice(leadTask, 1);
+    await runLimited([first!], 1, run);
   }
   await runLimited(tasks, o.maxParallelRequests, run);
   for (const name of Object.keys(tables)) {
@@ -192,6 +239,7 @@ export function sessionRequester(
     version,
     get: (oids) => guard<Varbind[]>((cb) => session.get(oids, cb)),
     getNext: (oids) => guard<Varbind[]>((cb) => session.getNext(oids, cb)),
-    getBulk: (oids, reps) => guard<Varbind[][]>((cb) => session.getBulk(oids, 0, reps, cb)),
+    getBulk: (oids, reps, nonRepeaters = 0) =>
+      guard<(Varbind | Varbind[])[]>((cb) => session.getBulk(oids, nonRepeaters, reps, cb)),
   };
 }

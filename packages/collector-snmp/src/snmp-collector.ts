@@ -18,10 +18,17 @@ import { EngineRegistry } from './engine-registry.js';
 import { classifySnmpError, needsRediscovery, SnmpErrorCode } from './errors.js';
 import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
 import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
-import { getScalars, PollRun, sessionRequester, walkTables } from './poll-run.js';
-import type { Row } from './poll-run.js';
+import {
+  getScalars,
+  leadable,
+  PollRun,
+  scalarsFromNext,
+  sessionRequester,
+  walkTables,
+} from './poll-run.js';
+import type { Row, TablesOutcome } from './poll-run.js';
 import { decodeValue } from './decode.js';
-import type { SnmpValue } from './decode.js';
+import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
 import { DEFAULT_SNMP_PROFILE, INTERFACE_COUNTER_FALLBACKS, SYS_UPTIME_OID } from './profile.js';
 import type { SnmpProfile } from './profile.js';
 import { SnmpProfileCache } from './profile-cache.js';
@@ -232,13 +239,36 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       const req = sessionRequester(ds.session, o.version, run.guard);
       const oids = profile.scalars.map((s) => s.oid);
       if (!oids.includes(SYS_UPTIME_OID)) oids.push(SYS_UPTIME_OID);
-      let got;
-      try {
-        got = await getScalars(req, oids);
-      } catch (err) {
-        throw await this.#firstRequestFailed(err, ds, device, ctx.signal);
+      // Set by the first reply (from a callback: a holder, not a narrowed local).
+      const first: { scalars?: Map<string, Varbind> } = {};
+      const onScalars = (m: Map<string, Varbind>): void => {
+        first.scalars = m;
+        this.#privacy.cleared(device.id);
+      };
+      let t: TablesOutcome;
+      if (leadable(o.version, oids, profile)) {
+        // The scalars ride on the first GETBULK as non-repeaters: one request fewer per poll.
+        try {
+          t = await walkTables(req, run, profile, o, ds.rowHints, {
+            oids: oids.map((x) => x.slice(0, -2)),
+            onReply: (vbs) => onScalars(scalarsFromNext(oids, vbs)),
+          });
+        } catch (err) {
+          if (!first.scalars) throw await this.#firstRequestFailed(err, ds, device, ctx.signal);
+          throw err;
+        }
+      } else {
+        try {
+          onScalars(await getScalars(req, oids));
+        } catch (err) {
+          throw await this.#firstRequestFailed(err, ds, device, ctx.signal);
+        }
+        t = await walkTables(req, run, profile, o, ds.rowHints);
       }
-      this.#privacy.cleared(device.id);
+      const got = first.scalars;
+      // The budget ran out before the first reply (the walk returned partial): nothing gathered.
+      if (!got)
+        throw await this.#firstRequestFailed(new BudgetSpentError(), ds, device, ctx.signal);
       const scalars: Record<string, SnmpValue> = {};
       for (const s of profile.scalars) {
         const vb = got.get(s.oid);
@@ -247,7 +277,6 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       }
       const up = got.get(SYS_UPTIME_OID)?.value;
       const uptime = typeof up === 'number' ? up : undefined;
-      const t = await walkTables(req, run, profile, o, ds.rowHints);
       if (profile === DEFAULT_SNMP_PROFILE) addInterfaceCounters(t.tables.interfaces);
       const rates = t.partial
         ? undefined

@@ -54,7 +54,15 @@ export interface SnmpRequester {
   readonly version: '1' | '2c' | '3';
   get(oids: string[]): Promise<Varbind[]>;
   getNext(oids: string[]): Promise<Varbind[]>;
-  getBulk(oids: string[], maxRepetitions: number): Promise<Varbind[][]>;
+  /**
+   * GETBULK; with `nonRepeaters`, the first that many OIDs are asked once (GETNEXT semantics)
+   * and come back first, as single varbinds, before the repeated columns' arrays.
+   */
+  getBulk(
+    oids: string[],
+    maxRepetitions: number,
+    nonRepeaters?: number,
+  ): Promise<(Varbind | Varbind[])[]>;
 }
 
 /** One column's rows: [index suffix, varbind]. */
@@ -62,6 +70,13 @@ export type ColumnRows = [string, Varbind][];
 
 /** Receives each row as it arrives (instead of collecting `columns`). */
 export type VarbindSink = (column: number, index: string, vb: Varbind) => void;
+
+/** Scalars asked along with a walk's first request (saves a request per poll). */
+export interface WalkLead {
+  readonly oids: readonly string[];
+  /** The lead OIDs' varbinds, in order (GETNEXT semantics: check each OID). */
+  readonly onReply: (vbs: Varbind[]) => void;
+}
 
 export interface WalkOutcome {
   /** Rows per column (empty arrays when a sink was given). */
@@ -89,6 +104,8 @@ export async function walkColumns(
   /** Rows this table had last time: the first GETBULK asks for just one more, so a small table does not drag in max-repetitions × columns varbinds past its end. */
   rowsLastTime?: number,
   sink?: VarbindSink,
+  /** OIDs to ask once (GETNEXT) as non-repeaters of the walk's first GETBULK (v2c/v3). */
+  lead?: WalkLead,
 ): Promise<WalkOutcome> {
   const columns: ColumnRows[] = columnOids.map(() => []);
   const counts = columnOids.map(() => 0);
@@ -106,13 +123,23 @@ export async function walkColumns(
       const batch = req.version === '1' ? open.slice(0, 1) : open;
       let answer: Varbind[][];
       try {
-        answer =
-          req.version === '1'
-            ? (await req.getNext(batch.map((i) => last[i]!))).map((vb) => [vb])
-            : await req.getBulk(
-                batch.map((i) => last[i]!),
-                Math.min(reps, first),
-              );
+        if (req.version === '1') {
+          answer = (await req.getNext(batch.map((i) => last[i]!))).map((vb) => [vb]);
+        } else {
+          const n = lead?.oids.length ?? 0;
+          const oids = batch.map((i) => last[i]!);
+          const raw = await req.getBulk(
+            n > 0 ? [...lead!.oids, ...oids] : oids,
+            Math.min(reps, first),
+            n,
+          );
+          if (lead) {
+            const l = lead;
+            lead = undefined;
+            l.onReply(raw.slice(0, n) as Varbind[]);
+          }
+          answer = (n > 0 ? raw.slice(n) : raw) as Varbind[][];
+        }
         first = reps;
       } catch (err) {
         if (
