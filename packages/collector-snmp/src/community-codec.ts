@@ -63,36 +63,66 @@ function writeInt(b: Buffer, pos: number, n: number): number {
   return pos + 2 + len;
 }
 
-const oidCache = new Map<string, Buffer>();
-const OID_CACHE_MAX = 8192;
-
-/** The TLV encoding of a dotted numeric OID (cached: requests repeat the same OIDs). */
-export function encodeOid(oid: string): Buffer {
-  const hit = oidCache.get(oid);
-  if (hit) return hit;
-  const arcs = oid.split('.');
-  if (arcs.length < 2 || arcs.some((a) => !/^(0|[1-9][0-9]*)$/.test(a))) {
-    throw new TypeError(`"${oid}" is not a dotted numeric OID`);
+/** Bytes of one arc in base 128. */
+function arcBytes(n: number): number {
+  let k = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    k++;
   }
-  const nums = arcs.map(Number);
-  const [a, b] = [nums[0]!, nums[1]!];
-  if (a > 2 || (a < 2 && b >= 40) || nums.some((n) => !Number.isSafeInteger(n))) {
+  return k;
+}
+
+function writeArc(b: Buffer, pos: number, n: number): number {
+  const k = arcBytes(n);
+  for (let i = k - 1; i >= 0; i--) {
+    b[pos + i] = (n & 0x7f) | (i === k - 1 ? 0 : 0x80);
+    n = Math.floor(n / 128);
+  }
+  return pos + k;
+}
+
+/**
+ * Parses a dotted numeric OID into `arcs` (first two merged as X.690 encodes them); returns the
+ * content length in bytes. A loop over the characters, no regex or intermediate arrays: a walk
+ * sends a new OID (the last row it got) in every request.
+ */
+function parseOid(oid: string, arcs: number[]): number {
+  arcs.length = 0;
+  let v = -1;
+  for (let i = 0; i <= oid.length; i++) {
+    const c = i < oid.length ? oid.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (v < 0) throw new TypeError(`"${oid}" is not a dotted numeric OID`);
+      arcs.push(v);
+      v = -1;
+    } else if (c >= 48 && c <= 57) {
+      if (v === 0) throw new TypeError(`"${oid}" is not a dotted numeric OID`); // leading zero
+      v = v < 0 ? c - 48 : v * 10 + (c - 48); // (c - 48) first: v * 10 + c may pass 2^53
+      if (v > Number.MAX_SAFE_INTEGER) throw new TypeError(`"${oid}" is not a valid OID`);
+    } else throw new TypeError(`"${oid}" is not a dotted numeric OID`);
+  }
+  if (arcs.length < 2) throw new TypeError(`"${oid}" is not a dotted numeric OID`);
+  const a = arcs[0]!;
+  const b = arcs[1]!;
+  if (a > 2 || (a < 2 && b >= 40) || a * 40 + b > Number.MAX_SAFE_INTEGER) {
     throw new TypeError(`"${oid}" is not a valid OID`);
   }
-  const bytes: number[] = [];
-  const push = (n: number): void => {
-    const tmp = [n & 0x7f];
-    for (n = Math.floor(n / 128); n > 0; n = Math.floor(n / 128)) tmp.unshift((n & 0x7f) | 0x80);
-    bytes.push(...tmp);
-  };
-  push(a * 40 + b);
-  for (let i = 2; i < nums.length; i++) push(nums[i]!);
-  const out = Buffer.alloc(1 + lengthBytes(bytes.length) + bytes.length);
+  arcs.splice(0, 2, a * 40 + b);
+  let len = 0;
+  for (const n of arcs) len += arcBytes(n);
+  return len;
+}
+
+const arcsScratch: number[] = [];
+
+/** The TLV encoding of a dotted numeric OID. */
+export function encodeOid(oid: string): Buffer {
+  const len = parseOid(oid, arcsScratch);
+  const out = Buffer.alloc(1 + lengthBytes(len) + len);
   out[0] = 0x06;
-  const p = writeLength(out, 1, bytes.length);
-  Buffer.from(bytes).copy(out, p);
-  if (oidCache.size >= OID_CACHE_MAX) oidCache.clear();
-  oidCache.set(oid, out);
+  let p = writeLength(out, 1, len);
+  for (const n of arcsScratch) p = writeArc(out, p, n);
   return out;
 }
 
@@ -111,9 +141,18 @@ export interface RequestFields {
 
 /** Encodes a request message; each varbind carries the OID and a NULL value. */
 export function encodeRequest(f: RequestFields): Buffer {
-  const oidTlvs = f.oids.map(encodeOid);
+  const n = f.oids.length;
+  const arcs: number[][] = new Array<number[]>(n);
+  const oidLen: number[] = new Array<number>(n);
   let vbList = 0;
-  for (const o of oidTlvs) vbList += 1 + lengthBytes(o.length + 2) + o.length + 2; // { oid, NULL }
+  for (let i = 0; i < n; i++) {
+    const a: number[] = [];
+    const len = parseOid(f.oids[i]!, a);
+    arcs[i] = a;
+    oidLen[i] = len;
+    const tlv = 1 + lengthBytes(len) + len;
+    vbList += 1 + lengthBytes(tlv + 2) + tlv + 2; // SEQUENCE { OID, NULL }
+  }
   const pduBody =
     2 +
     intContent(f.requestId) +
@@ -140,10 +179,14 @@ export function encodeRequest(f: RequestFields): Buffer {
   p = writeInt(buf, p, f.b);
   buf[p++] = 0x30;
   p = writeLength(buf, p, vbList);
-  for (const o of oidTlvs) {
+  for (let i = 0; i < n; i++) {
+    const len = oidLen[i]!;
+    const tlv = 1 + lengthBytes(len) + len;
     buf[p++] = 0x30;
-    p = writeLength(buf, p, o.length + 2);
-    p += o.copy(buf, p);
+    p = writeLength(buf, p, tlv + 2);
+    buf[p++] = 0x06;
+    p = writeLength(buf, p, len);
+    for (const a of arcs[i]!) p = writeArc(buf, p, a);
     buf[p++] = 0x05;
     buf[p++] = 0x00;
   }

@@ -35,6 +35,17 @@ function statusError(status: number, index: number, vbs: readonly Varbind[]): Er
   return new snmp.RequestFailedError(oid ? `${name}: ${oid}` : name, status);
 }
 
+/** As net-snmp: a GET/GETNEXT reply must carry one varbind per requested OID. */
+function oneEach(oids: readonly string[], vbs: Varbind[], cb: Cb<Varbind[]>): void {
+  if (vbs.length === oids.length) return cb(null, vbs);
+  cb(
+    new snmp.ResponseInvalidError(
+      `${vbs.length} varbinds in a response to ${oids.length} requested OIDs`,
+      snmp.ResponseInvalidCode.EReqResOidNoMatch!,
+    ),
+  );
+}
+
 /**
  * An SNMP v1/v2c session on a virtual socket of the shared pool: request ids, timeouts and
  * retries, replies matched by request id. Same callback API and error classes as net-snmp's
@@ -69,7 +80,8 @@ export class CommunitySession extends EventEmitter implements RequestSession {
     this.#address = o.address;
     this.#port = o.port;
     this.#version = o.version === '1' ? 0 : 1;
-    this.#community = Buffer.from(o.community, 'latin1');
+    // UTF-8, as net-snmp and the C tools send it (snmpd.conf is UTF-8 text).
+    this.#community = Buffer.from(o.community, 'utf8');
     this.#timeoutMs = o.timeoutMs;
     this.#retries = o.retries;
     socket.on('message', (msg: Buffer) => this.#onMessage(msg));
@@ -77,11 +89,11 @@ export class CommunitySession extends EventEmitter implements RequestSession {
   }
 
   get(oids: string[], cb: Cb<Varbind[]>): void {
-    this.#request(PduTag.GetRequest, 0, 0, oids, (vbs) => cb(null, vbs), cb);
+    this.#request(PduTag.GetRequest, 0, 0, oids, (vbs) => oneEach(oids, vbs, cb), cb);
   }
 
   getNext(oids: string[], cb: Cb<Varbind[]>): void {
-    this.#request(PduTag.GetNextRequest, 0, 0, oids, (vbs) => cb(null, vbs), cb);
+    this.#request(PduTag.GetNextRequest, 0, 0, oids, (vbs) => oneEach(oids, vbs, cb), cb);
   }
 
   /** As net-snmp: the non-repeaters' varbinds first, then one array per repeated OID. */
@@ -171,11 +183,17 @@ export class CommunitySession extends EventEmitter implements RequestSession {
       this.#finish(id, p);
       p.fail(new snmp.RequestTimedOutError('Request timed out'));
     }, this.#timeoutMs);
-    this.#socket.send(p.buf, 0, p.buf.length, this.#port, this.#address, (err) => {
+    const failed = (err: Error | null): void => {
       if (!err || this.reqs[id] !== p) return;
       this.#finish(id, p);
       p.fail(err);
-    });
+    };
+    try {
+      this.#socket.send(p.buf, 0, p.buf.length, this.#port, this.#address, failed);
+    } catch (err) {
+      // A closed socket throws (this may run in the retry timer: it must not escape).
+      failed(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #finish(id: number, p: Pending): void {
