@@ -13,6 +13,7 @@ export interface PollerConfig {
   readonly resultsMaxLen: number;
   readonly podId: string;
   readonly concurrency: number;
+  readonly dispatchGridMs: number;
   readonly refreshMs: number;
   readonly minIntervalMs: number;
   readonly leaseMarginMs: number;
@@ -124,6 +125,7 @@ export function resolvePollerConfig(
     resultsMaxLen: int('RESULTS_MAXLEN', 100_000, 100),
     podId,
     concurrency: int('CONCURRENCY', 64, 1, 10_000),
+    dispatchGridMs: int('DISPATCH_GRID_MS', 20, 0, 1000),
     refreshMs: int('REFRESH_MS', 30_000, 100),
     minIntervalMs: int('MIN_INTERVAL_MS', 1000, 10),
     leaseMarginMs: int('LEASE_MARGIN_MS', 15_000, 0),
@@ -150,6 +152,7 @@ const KNOWN_VARIABLES = [
   'RESULTS_MAXLEN',
   'POD_ID',
   'CONCURRENCY',
+  'DISPATCH_GRID_MS',
   'REFRESH_MS',
   'MIN_INTERVAL_MS',
   'LEASE_MARGIN_MS',

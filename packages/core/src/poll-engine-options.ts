@@ -30,6 +30,16 @@ export interface PollEngineOptions {
    * @defaultValue 15000
    */
   leaseMarginMs?: number;
+  /**
+   * Due polls are started on a grid of this many ms (a device due at 1003 ms starts at 1020),
+   * so polls due close together start together: one timer wake-up, their lease round trips
+   * pipelined in one write, their replies read in one go. The slot a poll is for, and so which
+   * slot every pod polls, does not change; only its start moves, by less than this (lag is
+   * measured from the slot). 0 starts each poll at its exact due time. On the whole-path SNMP
+   * bench at 600 polls/s this took about a fifth off the CPU per poll (docs/benchmarks.md).
+   * @defaultValue 20
+   */
+  dispatchGridMs?: number;
   /** @defaultValue see {@link BreakerOptions} */
   breaker?: BreakerOptions;
   /**

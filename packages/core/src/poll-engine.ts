@@ -40,6 +40,7 @@ export class PollEngine {
   readonly #logger: Logger;
   readonly #concurrency: number;
   readonly #watchdogMs: number;
+  readonly #dispatchGridMs: number;
   readonly #loops = new Map<string, DeviceLoop>();
   readonly #queue = new DueQueue<QueueEntry>();
   #ready: ReadyEntry[] = [];
@@ -68,6 +69,11 @@ export class PollEngine {
     this.#logger = options.logger;
     this.#concurrency = concurrency;
     this.#watchdogMs = options.watchdogMs ?? 60_000;
+    const grid = options.dispatchGridMs ?? 20;
+    if (!Number.isInteger(grid) || grid < 0 || grid > 1000) {
+      throw new ConfigError('dispatchGridMs', 'must be an integer from 0 to 1000');
+    }
+    this.#dispatchGridMs = grid;
     this.#lastRunStartedAt = this.#clock.now();
     this.#credentials = new CredentialCache(
       options.credentials,
@@ -253,8 +259,11 @@ export class PollEngine {
     const due = this.#queue.peekDue();
     if (due === undefined || due >= this.#timerDueAt) return;
     this.#timer?.cancel();
+    // Started on the dispatch grid: polls due within one grid step share a wake-up.
+    const g = this.#dispatchGridMs;
+    const at = g > 0 ? Math.ceil(due / g) * g : due;
     this.#timerDueAt = due;
-    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), due - this.#clock.now());
+    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), at - this.#clock.now());
   }
 
   #onTimer(): void {

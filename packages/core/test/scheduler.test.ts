@@ -45,6 +45,31 @@ describe('poll engine scheduling', () => {
     await pod.stop();
   });
 
+  it('starts due polls on the dispatch grid, for the same slots; grid 0 starts them exactly on time', async () => {
+    for (const grid of [0, 20, 100]) {
+      const fleet = new Fleet();
+      const pod = fleet.pod('a', { dispatchGridMs: grid });
+      for (let i = 0; i < 50; i++) pod.add(fleet.spec(String(i)));
+      pod.engine.start();
+      await fleet.clock.advanceBy(3000, 1);
+      let onGrid = 0;
+      for (let i = 0; i < 50; i++) {
+        const phase = phaseOf(String(i), 1000);
+        for (const p of fleet.collector.pollsOf(String(i))) {
+          assert.equal((p.scheduledFor - phase) % 1000, 0, 'the slot is the phase slot');
+          const late = p.startedAt - p.scheduledFor;
+          const expected =
+            grid === 0 ? 0 : Math.ceil(p.scheduledFor / grid) * grid - p.scheduledFor;
+          assert.equal(late, expected, `device ${i} grid ${grid}`);
+          if (grid > 0 && p.startedAt % grid === 0) onGrid++;
+        }
+      }
+      if (grid > 0) assert.ok(onGrid >= 100, `polls on the grid: ${onGrid}`);
+      await pod.stop();
+    }
+    assert.throws(() => new Fleet().pod('x', { dispatchGridMs: -1 }), /dispatchGridMs/);
+  });
+
   it('bounds concurrency: polls start late instead of piling up, and lateness is measured', async () => {
     const fleet = new Fleet();
     const pod = fleet.pod('a', { concurrency: 5 });
