@@ -72,6 +72,7 @@ const deps = {
 const direct: { spec: DeviceSpec; collector: Collector }[] = [];
 let directPolls = 0;
 let directFailed = 0;
+let stopping = false;
 const credentials = new MemoryCredentials();
 credentials.secrets.set('lab', { ...S });
 const engine = new PollEngine({
@@ -147,7 +148,7 @@ if (args['collector-only']) {
         .then(
           (r) => (JSON.stringify(r), directPolls++),
           (e: unknown) => {
-            if (directFailed++ === 0) console.error('first failed poll:', e);
+            if (directFailed++ === 0 && !stopping) console.error('first failed poll:', e);
           },
         );
     };
@@ -215,6 +216,7 @@ console.log(
     2,
   ),
 );
+stopping = true; // polls still in flight are aborted by close(): not failures of the run
 for (const t of timers) clearTimeout(t);
 await engine.stop(2000);
 await collectors.close();
