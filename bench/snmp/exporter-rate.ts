@@ -5,15 +5,12 @@
 //
 //   node --conditions=source --import tsx bench/snmp/exporter-rate.ts [--agents 4] [--devices 600]
 //        [--interval 1000] [--seconds 12] [--version v2c|v3]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  SNMP_AGENT_SECRETS as S,
-  SNMP_AGENT_USERS as U,
-  startSnmpAgent,
-} from '@pollfleet/testing/snmp-agent';
+import { SNMP_AGENT_SECRETS as S, SNMP_AGENT_USERS as U } from '@pollfleet/testing/snmp-agent';
+import { startBenchAgents } from './bench-agents.js';
 import { startExporter } from './snmp-exporter.js';
 
 const { values: args } = parseArgs({
@@ -33,21 +30,12 @@ const DEVICES = Number(args.devices);
 const INTERVAL = Number(args.interval);
 const SECONDS = Number(args.seconds);
 
-const procCpuMs = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 Hz ticks
-};
-
-const PORTS = Number(args['ports-per-agent'] ?? Math.ceil(DEVICES / AGENTS));
-const agents = await Promise.all(
-  Array.from({ length: AGENTS }, () => startSnmpAgent({ extraPorts: PORTS - 1 })),
+const lab = await startBenchAgents(
+  AGENTS,
+  DEVICES,
+  args['ports-per-agent'] === undefined ? undefined : Number(args['ports-per-agent']),
 );
-/** Device i's agent endpoint: agents in turn, then that agent's ports in turn. */
-const portOf = (i: number): number => {
-  const ports = agents[i % AGENTS]!.ports;
-  return ports[Math.floor(i / AGENTS) % ports.length]!;
-};
+const portOf = (i: number): number => lab.portOf(i);
 const dir = mkdtempSync(join(tmpdir(), 'pollfleet-exporter-'));
 const module = args.version === 'v3' ? 'if_mib_v3' : 'if_mib';
 const exporter = await startExporter(
@@ -88,7 +76,7 @@ for (let i = 0; i < DEVICES; i++) {
   );
 }
 await new Promise((r) => setTimeout(r, 2 * INTERVAL + 500)); // warm-up
-const agentsCpu = (): number => agents.reduce((s, a) => s + procCpuMs(a.pid), 0);
+const agentsCpu = (): number => lab.cpuMs();
 const exp0 = exporter.cpuMs();
 const agents0 = agentsCpu();
 counting = true;
@@ -114,5 +102,5 @@ console.log(
   }),
 );
 await exporter.stop();
-await Promise.all(agents.map((a) => a.stop()));
+await lab.stop();
 rmSync(dir, { recursive: true, force: true });

@@ -23,11 +23,8 @@ import {
   recommendedRedisOptions,
 } from '@pollfleet/coordination-redis';
 import { MemoryCredentials, testLogger } from '@pollfleet/testing';
-import {
-  SNMP_AGENT_SECRETS as S,
-  SNMP_AGENT_USERS as U,
-  startSnmpAgent,
-} from '@pollfleet/testing/snmp-agent';
+import { SNMP_AGENT_SECRETS as S, SNMP_AGENT_USERS as U } from '@pollfleet/testing/snmp-agent';
+import { startBenchAgents } from './bench-agents.js';
 import { IF_MIB_PROFILE } from './if-mib-profile.js';
 
 const { values: args } = parseArgs({
@@ -49,15 +46,12 @@ const DEVICES = Number(args.devices);
 const INTERVAL = Number(args.interval);
 const SECONDS = Number(args.seconds);
 
-const PORTS = Number(args['ports-per-agent'] ?? Math.ceil(DEVICES / AGENTS));
-const agents = await Promise.all(
-  Array.from({ length: AGENTS }, () => startSnmpAgent({ extraPorts: PORTS - 1 })),
+const lab = await startBenchAgents(
+  AGENTS,
+  DEVICES,
+  args['ports-per-agent'] === undefined ? undefined : Number(args['ports-per-agent']),
 );
-/** Device i's agent endpoint: agents in turn, then that agent's ports in turn. */
-const portOf = (i: number): number => {
-  const ports = agents[i % AGENTS]!.ports;
-  return ports[Math.floor(i / AGENTS) % ports.length]!;
-};
+const portOf = (i: number): number => lab.portOf(i);
 const redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions });
 const keys = new FleetKeys(`bench-snmp-${randomBytes(3).toString('hex')}`);
 const logger = testLogger();
@@ -158,12 +152,6 @@ if (args['collector-only']) {
   });
 } else engine.start();
 await new Promise((r) => setTimeout(r, 2 * INTERVAL + 500)); // leases, v3 discovery, JIT
-// CPU seconds (user + system) of another process, from /proc (Linux), for the agents' share.
-const procCpuMs = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
-};
 const redisCpuMs = async (): Promise<number> => {
   const info = await redis.info('cpu');
   const v = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)![1]);
@@ -172,7 +160,7 @@ const redisCpuMs = async (): Promise<number> => {
 // Times the process went to sleep (each wake-up costs: on a VM, timer and IPI exits).
 const voluntarySwitches = (): number =>
   Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
-const agentsCpu = () => agents.reduce((sum, a) => sum + procCpuMs(a.pid), 0);
+const agentsCpu = (): number => lab.cpuMs();
 const before = await outcomes();
 const agents0 = agentsCpu();
 const sleeps0 = voluntarySwitches();
@@ -196,7 +184,7 @@ console.log(
       profile: args.profile,
       path: args['collector-only'] ? 'collector only (timers)' : 'whole path (engine, Redis)',
       agents: AGENTS,
-      portsPerAgent: PORTS,
+      portsPerAgent: lab.portsPerAgent,
       devices: DEVICES,
       intervalMs: INTERVAL,
       pollsPerSecond: Math.round(polls / elapsed),
@@ -222,4 +210,4 @@ await engine.stop(2000);
 await collectors.close();
 await deleteFleetKeys(redis, keys);
 redis.disconnect();
-await Promise.all(agents.map((a) => a.stop()));
+await lab.stop();
