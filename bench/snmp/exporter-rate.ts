@@ -35,7 +35,7 @@ const lab = await startBenchAgents(
   DEVICES,
   args['ports-per-agent'] === undefined ? undefined : Number(args['ports-per-agent']),
 );
-const portOf = (i: number): number => lab.portOf(i);
+
 const dir = mkdtempSync(join(tmpdir(), 'pollfleet-exporter-'));
 const module = args.version === 'v3' ? 'if_mib_v3' : 'if_mib';
 const exporter = await startExporter(
@@ -60,7 +60,7 @@ let failed = 0;
 let counting = false;
 const timers: NodeJS.Timeout[] = [];
 for (let i = 0; i < DEVICES; i++) {
-  const target = `127.0.0.1:${portOf(i)}`;
+  const target = `127.0.0.1:${lab.portOf(i)}`;
   const offset = Math.floor((i * INTERVAL) / DEVICES);
   timers.push(
     setTimeout(() => {

@@ -51,7 +51,7 @@ const lab = await startBenchAgents(
   DEVICES,
   args['ports-per-agent'] === undefined ? undefined : Number(args['ports-per-agent']),
 );
-const portOf = (i: number): number => lab.portOf(i);
+
 const redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions });
 const keys = new FleetKeys(`bench-snmp-${randomBytes(3).toString('hex')}`);
 const logger = testLogger();
@@ -99,7 +99,7 @@ for (let i = 0; i < DEVICES; i++) {
     name: `d${i}`,
     collectorType: 'snmp',
     host: '127.0.0.1',
-    port: portOf(i),
+    port: lab.portOf(i),
     intervalMs: INTERVAL,
     timeoutMs: Math.min(INTERVAL, 5000),
     enabled: true,

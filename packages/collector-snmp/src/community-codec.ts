@@ -114,18 +114,6 @@ function parseOid(oid: string, arcs: number[]): number {
   return len;
 }
 
-const arcsScratch: number[] = [];
-
-/** The TLV encoding of a dotted numeric OID. */
-export function encodeOid(oid: string): Buffer {
-  const len = parseOid(oid, arcsScratch);
-  const out = Buffer.alloc(1 + lengthBytes(len) + len);
-  out[0] = 0x06;
-  let p = writeLength(out, 1, len);
-  for (const n of arcsScratch) p = writeArc(out, p, n);
-  return out;
-}
-
 export interface RequestFields {
   /** 0 for v1, 1 for v2c. */
   readonly version: 0 | 1;

@@ -15,7 +15,7 @@ export type { UdpEndpoint, UdpTransport } from './udp-endpoint.js';
 export { BudgetSpentError, compareOids, walkColumns } from './walker.js';
 export type { SnmpRequester, WalkOutcome } from './walker.js';
 export { installFastOidDecoder } from './fast-oid.js';
-export { BerError, decodeMessage, encodeOid, encodeRequest, PduTag } from './community-codec.js';
+export { BerError, decodeMessage, encodeRequest, PduTag } from './community-codec.js';
 export type { DecodedResponse, RequestFields } from './community-codec.js';
 export { CommunitySession } from './community-session.js';
 export type { RequestSession } from './community-session.js';

@@ -6,7 +6,7 @@ import type { CollectContext, DeviceSpec, SharedStateStore } from '@pollfleet/co
 import { SnmpCollector } from '@pollfleet/collector-snmp';
 import type { SnmpCollectorOptions, SnmpOptions } from '@pollfleet/collector-snmp';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
-import { SNMP_AGENT_SECRETS } from '@pollfleet/testing/snmp-agent';
+import { SNMP_AGENT_SECRETS, SNMP_AGENT_USERS } from '@pollfleet/testing/snmp-agent';
 
 /** A logger that keeps every line it writes, to assert no secret is ever logged. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
@@ -65,3 +65,12 @@ export function watchProcessErrors(): unknown[] {
   process.on('uncaughtExceptionMonitor', (e) => seen.push(e));
   return seen;
 }
+
+/** Device options for the test agent's authPriv user (SHA-256 / AES). */
+export const AUTH_PRIV_OPTIONS = {
+  version: '3',
+  securityLevel: 'authPriv',
+  user: SNMP_AGENT_USERS.authPriv,
+  authProtocol: 'sha256',
+  privProtocol: 'aes',
+} as const;

@@ -14,13 +14,16 @@ import { deleteFleetKeys, FleetKeys, RedisSharedState } from '@pollfleet/coordin
 import { namespacedSharedState } from '@pollfleet/core';
 import type { DeviceSpec, SharedStateStore } from '@pollfleet/core';
 import { MemorySharedState } from '@pollfleet/testing';
-import {
-  SNMP_AGENT_SECRETS,
-  SNMP_AGENT_USERS as U,
-  startSnmpAgent,
-} from '@pollfleet/testing/snmp-agent';
+import { SNMP_AGENT_SECRETS, startSnmpAgent } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { capturingLogger, context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  capturingLogger,
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 // A real snmpd that keeps its persistent state across restarts, as a rebooted device does: the
 // same engine id, snmpEngineBoots + 1 and snmpEngineTime from 0. A v3 session still holding the
@@ -29,11 +32,7 @@ import { capturingLogger, context, device, makeCollector, watchProcessErrors } f
 
 const processErrors = watchProcessErrors();
 const authPriv = {
-  version: '3',
-  securityLevel: 'authPriv',
-  user: U.authPriv,
-  authProtocol: 'sha256',
-  privProtocol: 'aes',
+  ...AUTH_PRIV_OPTIONS,
   profile: { scalars: [{ name: 'name', oid: '1.3.6.1.2.1.1.5.0' }], tables: [] },
   timeoutMs: 1000,
   retries: 1,

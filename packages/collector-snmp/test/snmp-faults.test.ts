@@ -11,7 +11,14 @@ import {
   startUdpDelayProxy,
 } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { capturingLogger, context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  capturingLogger,
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 const processErrors = watchProcessErrors();
 const log = capturingLogger();
@@ -36,13 +43,7 @@ async function rejectsWith(
 }
 
 const fast = { timeoutMs: 200, retries: 1 };
-const authPriv = {
-  version: '3',
-  securityLevel: 'authPriv',
-  user: U.authPriv,
-  authProtocol: 'sha256',
-  privProtocol: 'aes',
-};
+const authPriv = AUTH_PRIV_OPTIONS;
 
 describe('SNMP faults are classified for the breaker and never crash the process', () => {
   let agent: SnmpAgent;

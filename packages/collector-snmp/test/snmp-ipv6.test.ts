@@ -8,18 +8,18 @@ import assert from 'node:assert/strict';
 import { snmpKeys } from '@pollfleet/collector-snmp';
 import type { SnmpCollector, SnmpPollData } from '@pollfleet/collector-snmp';
 import { MemorySharedState } from '@pollfleet/testing';
-import { SNMP_AGENT_USERS as U, startSnmpAgent } from '@pollfleet/testing/snmp-agent';
+import { startSnmpAgent } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 const processErrors = watchProcessErrors();
-const authPriv = {
-  version: '3',
-  securityLevel: 'authPriv',
-  user: U.authPriv,
-  authProtocol: 'sha256',
-  privProtocol: 'aes',
-};
+const authPriv = AUTH_PRIV_OPTIONS;
 // Values that do not move between two polls (counters and uptime do).
 const stable = {
   scalars: [

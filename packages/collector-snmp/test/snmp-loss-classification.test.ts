@@ -3,9 +3,9 @@ import type { RemoteInfo } from 'node:dgram';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CollectError } from '@pollfleet/core';
-import { SNMP_AGENT_USERS as U, startSnmpAgent } from '@pollfleet/testing/snmp-agent';
+import { startSnmpAgent } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { context, device, makeCollector } from './helpers.js';
+import { context, device, makeCollector, AUTH_PRIV_OPTIONS } from './helpers.js';
 let agent: SnmpAgent;
 before(async () => {
   agent = await startSnmpAgent();
@@ -43,11 +43,7 @@ it('authPriv with correct keys + 2 lost datagrams: not a permanent failure', asy
       c,
       proxy.port,
       {
-        version: '3',
-        securityLevel: 'authPriv',
-        user: U.authPriv,
-        authProtocol: 'sha256',
-        privProtocol: 'aes',
+        ...AUTH_PRIV_OPTIONS,
         timeoutMs: 200,
         retries: 1,
       },

@@ -5,9 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CollectError } from '@pollfleet/core';
 import type { SnmpCollector } from '@pollfleet/collector-snmp';
-import { SNMP_AGENT_USERS as U, startSnmpAgent } from '@pollfleet/testing/snmp-agent';
+import { startSnmpAgent } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 const processErrors = watchProcessErrors();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,11 +172,7 @@ describe('regressions found in review', () => {
           c,
           fake.address().port,
           {
-            version: '3',
-            securityLevel: 'authPriv',
-            user: U.authPriv,
-            authProtocol: 'sha256',
-            privProtocol: 'aes',
+            ...AUTH_PRIV_OPTIONS,
             timeoutMs: 100,
             retries: 1,
           },

@@ -2,22 +2,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { SnmpCollector, SnmpPollData } from '@pollfleet/collector-snmp';
-import {
-  SNMP_AGENT_USERS as U,
-  startSnmpAgent,
-  startUdpDelayProxy,
-} from '@pollfleet/testing/snmp-agent';
+import { startSnmpAgent, startUdpDelayProxy } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 const processErrors = watchProcessErrors();
-const authPriv = {
-  version: '3',
-  securityLevel: 'authPriv',
-  user: U.authPriv,
-  authProtocol: 'sha256',
-  privProtocol: 'aes',
-};
+const authPriv = AUTH_PRIV_OPTIONS;
 // Values that do not move between two polls, and a table so the poll takes several requests.
 const stable = {
   scalars: [

@@ -4,13 +4,15 @@ import assert from 'node:assert/strict';
 
 import { snmpKeys } from '@pollfleet/collector-snmp';
 import { MemorySharedState } from '@pollfleet/testing';
-import {
-  SNMP_AGENT_USERS as U,
-  startSnmpAgent,
-  startUdpDelayProxy,
-} from '@pollfleet/testing/snmp-agent';
+import { startSnmpAgent, startUdpDelayProxy } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { context, device, makeCollector, watchProcessErrors } from './helpers.js';
+import {
+  context,
+  device,
+  makeCollector,
+  watchProcessErrors,
+  AUTH_PRIV_OPTIONS,
+} from './helpers.js';
 
 const processErrors = watchProcessErrors();
 // One snmpd serves ~a thousand heavy GETBULKs a second: keep each poll light so the agent, not
@@ -20,13 +22,7 @@ const light = {
   tables: [{ name: 'cpu', columns: [{ name: 'load', oid: '1.3.6.1.2.1.25.3.3.1.2' }] }],
 };
 const openFds = (): number => readdirSync('/proc/self/fd').length;
-const authPriv = {
-  version: '3',
-  securityLevel: 'authPriv',
-  user: U.authPriv,
-  authProtocol: 'sha256',
-  privProtocol: 'aes',
-};
+const authPriv = AUTH_PRIV_OPTIONS;
 
 describe('shared sockets and shared v3 engine state', () => {
   let agents: SnmpAgent[];
