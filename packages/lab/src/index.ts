@@ -30,6 +30,6 @@ export {
   OID,
   SYS_OBJECT_ID,
 } from './mib-layout.js';
-export type { InstanceDef } from './mib-layout.js';
+export type { InstanceDef, Syntax } from './mib-layout.js';
 export type { AgentCounters } from './snmp-agent.js';
 export { LabAgentError, LabBindError, LabConfigError, LabErrorCode } from './errors.js';

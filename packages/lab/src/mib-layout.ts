@@ -43,10 +43,32 @@ export function counter64Bytes(n: number): Buffer {
   return b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b;
 }
 
+/** SMI syntaxes the lab serves. */
+export type Syntax =
+  | 'INTEGER'
+  | 'OCTET STRING'
+  | 'OBJECT IDENTIFIER'
+  | 'Counter32'
+  | 'Gauge32'
+  | 'TimeTicks'
+  | 'Counter64';
+
+const SYNTAX = new Map<number, Syntax>([
+  [T.Integer!, 'INTEGER'],
+  [T.OctetString!, 'OCTET STRING'],
+  [T.OID!, 'OBJECT IDENTIFIER'],
+  [T.Counter!, 'Counter32'],
+  [T.Gauge!, 'Gauge32'],
+  [T.TimeTicks!, 'TimeTicks'],
+  [T.Counter64!, 'Counter64'],
+]);
+
 /** One served instance: its OID, SMI type and value at a view's instant. */
 export interface InstanceDef {
   readonly oid: string;
+  /** net-snmp's ObjectType number. */
   readonly type: number;
+  readonly syntax: Syntax;
   readonly get: (v: SnmpDeviceView) => Value;
 }
 
@@ -239,16 +261,20 @@ const TABLES: readonly TableDef[] = [
 
 /** Every instance a device of this model serves, in no particular order. */
 export function instancesOf(model: SnmpDeviceModel): InstanceDef[] {
-  const out: InstanceDef[] = SYSTEM.map(([n, , type, get]) => ({
-    oid: `${OID.system}.${n}.0`,
+  const def = (oid: string, type: number, get: InstanceDef['get']): InstanceDef => ({
+    oid,
     type,
+    syntax: SYNTAX.get(type)!,
     get,
-  }));
-  out.push({ oid: OID.ifNumber, type: T.Integer!, get: (v) => v.model.spec.interfaces });
+  });
+  const out: InstanceDef[] = SYSTEM.map(([n, , type, get]) =>
+    def(`${OID.system}.${n}.0`, type, get),
+  );
+  out.push(def(OID.ifNumber, T.Integer!, (v) => v.model.spec.interfaces));
   for (const t of TABLES) {
     for (const c of t.columns) {
       for (const row of t.rows(model)) {
-        out.push({ oid: `${t.entry}.${c.n}.${row}`, type: c.type, get: (v) => c.get(v, row) });
+        out.push(def(`${t.entry}.${c.n}.${row}`, c.type, (v) => c.get(v, row)));
       }
     }
   }
