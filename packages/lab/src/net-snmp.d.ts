@@ -37,6 +37,7 @@ declare module 'net-snmp' {
     registerProvider(provider: ProviderDefinition): void;
     setScalarValue(name: string, value: unknown): void;
     addTableRow(table: string, row: unknown[]): void;
+    getTableRowCells(table: string, rowIndex: unknown): unknown[] | null;
   }
 
   export interface Varbind {
