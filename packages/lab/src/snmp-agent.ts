@@ -199,6 +199,11 @@ export class SimulatedSnmpAgent {
     ActiveView.current = view;
     try {
       this.agent.onMsg(this.socket, buffer, rinfo);
+    } catch {
+      // A datagram net-snmp's pipeline throws on (it catches only its decoder's errors): one
+      // bad request must never take the lab down; a real agent drops it.
+      this.counters.refused++;
+      return;
     } finally {
       ActiveView.current = undefined;
       this.endOfView = undefined;
