@@ -1,0 +1,35 @@
+export { SnmpLab, DEFAULT_SYS_LOCATION } from './snmp-lab.js';
+export type {
+  SnmpLabDevice,
+  SnmpLabDeviceOptions,
+  SnmpLabFault,
+  SnmpLabOptions,
+  SnmpLabV3User,
+} from './snmp-lab.js';
+export { demoSnmpDevices, generatedSnmpDevices, LAB_COMMUNITY, LAB_V3_USER } from './demo-fleet.js';
+export {
+  counter32,
+  DOWN_AFTER_S,
+  SnmpDeviceModel,
+  SnmpDeviceView,
+  unitHash,
+  HR_STORAGE_FIXED_DISK,
+  HR_STORAGE_RAM,
+  HR_STORAGE_VIRTUAL,
+} from './device-model.js';
+export type {
+  InterfaceCounters,
+  InterfaceShape,
+  SnmpDeviceModelSpec,
+  StorageShape,
+} from './device-model.js';
+export {
+  counter64Bytes,
+  HR_PROCESSOR_BASE_INDEX,
+  instancesOf,
+  OID,
+  SYS_OBJECT_ID,
+} from './mib-layout.js';
+export type { InstanceDef, Syntax } from './mib-layout.js';
+export type { AgentCounters } from './snmp-agent.js';
+export { LabAgentError, LabBindError, LabConfigError, LabErrorCode } from './errors.js';
