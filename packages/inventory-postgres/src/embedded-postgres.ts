@@ -5,9 +5,6 @@ import type { Logger } from 'pino';
 import { DataDirLock } from './data-dir-lock.js';
 import { EmbeddedInventoryOpenError, InventoryClosedError } from './errors.js';
 
-/** int8 as a string, as node-postgres returns it: ids stay exact and the row mapping is shared. */
-const INT8_OID = 20;
-
 /** Where PostgreSQL's own files live inside the data folder, and the lock beside them. */
 export const EMBEDDED_PGDATA = 'postgres';
 export const EMBEDDED_LOCK_FILE = 'inventory.lock';
@@ -90,7 +87,7 @@ async function openDataDir(dataDir: string, logger: Logger): Promise<OpenedDataD
     try {
       // Loaded here, not at import: a server-mode process never loads the WebAssembly glue.
       const { PGlite } = await import('@electric-sql/pglite');
-      pglite = await PGlite.create(pgdata, { parsers: { [INT8_OID]: (v: string) => v } });
+      pglite = await PGlite.create(pgdata);
     } catch (err) {
       throw new EmbeddedInventoryOpenError(
         dataDir,

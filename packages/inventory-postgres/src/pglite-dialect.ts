@@ -13,6 +13,9 @@ import type {
   TransactionSettings,
 } from 'kysely';
 
+/** int8 as a string, as node-postgres returns it: ids stay exact and the row mapping is shared. */
+const INT8_AS_STRING = { 20: (value: string): string => value };
+
 /**
  * Kysely on PGlite: PostgreSQL's adapter, compiler and introspector (it is PostgreSQL), and a
  * driver over `pglite.query` / `pglite.transaction`.
@@ -107,6 +110,7 @@ class PGliteConnection implements DatabaseConnection {
     const target = this.#tx ?? this.#pglite;
     const result = await target.query<R>(compiled.sql, [...compiled.parameters], {
       rowMode: 'object',
+      parsers: INT8_AS_STRING,
     });
     const command = compiled.query.kind;
     const changes =
