@@ -73,9 +73,11 @@ try {
   await timed('reopen + migrate (second start)', 0, () => inventory.migrate());
   const again = await timed('listEnabled after reopen', DEVICES, () => inventory.listEnabled());
   if (again.length !== DEVICES) throw new Error(`after reopen ${again.length}, want ${DEVICES}`);
+  const rssReopened = rss();
   console.log(
     `RSS MiB: start ${mib(rssStart)}, after open ${mib(rssOpen)} (+${mib(rssOpen - rssStart)}), ` +
-      `after load ${mib(rssLoaded)} (+${mib(rssLoaded - rssStart)} total)`,
+      `after load ${mib(rssLoaded)} (+${mib(rssLoaded - rssStart)}), ` +
+      `after reopen + list ${mib(rssReopened)} (+${mib(rssReopened - rssStart)})`,
   );
 } finally {
   if (MODE === 'server') {

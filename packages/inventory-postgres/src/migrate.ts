@@ -50,7 +50,11 @@ export async function migrate<DB>(
 }
 
 /** Applies the migrations to `schema` through `db`. */
-export async function migrateDb(db: Kysely<unknown>, schema: string, logger: Logger): Promise<string[]> {
+export async function migrateDb(
+  db: Kysely<unknown>,
+  schema: string,
+  logger: Logger,
+): Promise<string[]> {
   const migrator = new Migrator({
     db: withSchemaScopedIntrospection(db, schema),
     provider: new InventoryMigrationProvider(schema),

@@ -114,7 +114,7 @@ describe('PostgresInventory embedded (a local data folder)', () => {
 
   it('takes over a lock left by a process that is gone', async () => {
     const dataDir = await initialisedDataDir(root, 'stale');
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(
       join(dataDir, EMBEDDED_LOCK_FILE),
       JSON.stringify({ pid: gone, host: hostname(), since: '2020-01-01T00:00:00Z' }),

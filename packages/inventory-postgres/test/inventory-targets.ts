@@ -58,7 +58,7 @@ class ServerTarget implements InventoryTarget {
   async admin(): Promise<AdminClient> {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
-    return client as unknown as AdminClient;
+    return client;
   }
   async dropSchema(schema: string): Promise<void> {
     const client = await this.admin();
