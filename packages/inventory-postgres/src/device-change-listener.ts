@@ -1,42 +1,47 @@
 import type { InventoryChange, InventoryWatch } from '@pollfleet/core';
-import pg from 'pg';
 import type { Logger } from 'pino';
+import type { ChangeChannel, ChangeSubscription } from './change-channel.js';
 import { InventoryWatchError } from './errors.js';
 
 /** The one channel every schema's device trigger notifies on; payload '<schema>:<id>'. */
 export const DEVICE_CHANNEL = 'pollfleet_devices';
 
 export interface DeviceChangeListenerSettings {
-  readonly connectionString: string;
+  /** Server connection or embedded database: where the LISTEN runs. */
+  readonly channel: ChangeChannel;
   readonly schema: string;
-  readonly connectTimeoutMs: number;
   readonly debounceMs: number;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
-  readonly healthCheckMs: number;
   readonly logger: Logger;
 }
 
-type ClientState = 'connecting' | 'listening' | 'reconnecting' | 'closed';
+type ListenerState = 'connecting' | 'listening' | 'reconnecting' | 'closed';
+
+/** One subscription attempt; callbacks from an attempt that is no longer current are ignored. */
+interface Attempt {
+  sub: ChangeSubscription | undefined;
+}
 
 /**
- * A dedicated connection doing LISTEN on the device channel. Bursts of notifications are
- * collected for `debounceMs` and reported as one `onChange(ids)`. When the connection fails it
- * reports `onError`, reconnects with capped exponential backoff, and then reports
+ * A LISTEN on the device channel. Bursts of notifications are collected for `debounceMs` and
+ * reported as one `onChange(ids)`. When the subscription is lost (only a server connection can
+ * be) it reports `onError`, reconnects with capped exponential backoff, and then reports
  * `onChange('all')`, because notifications sent while it was away are lost.
  */
 export class DeviceChangeListener implements InventoryWatch {
   readonly #s: DeviceChangeListenerSettings;
   readonly #onChange: (change: InventoryChange) => void;
   readonly #onError: (err: Error) => void;
-  #state: ClientState = 'connecting';
-  #client: pg.Client | undefined;
-  /** The client between connect() and adoption: its notifications already count. */
-  #connecting: pg.Client | undefined;
+  #state: ListenerState = 'connecting';
+  #current: Attempt | undefined;
+  /** The attempt between open() and adoption: its notifications already count. */
+  #connecting: Attempt | undefined;
+  #opening: Promise<unknown> | undefined;
+  #abort = new AbortController();
   #pending = new Set<string>();
   #debounceTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  #healthTimer: NodeJS.Timeout | undefined;
   #attempt = 0;
   /** Called once when closed (the owning inventory forgets this watch). */
   onClosed: (() => void) | undefined;
@@ -51,7 +56,7 @@ export class DeviceChangeListener implements InventoryWatch {
     this.#onError = onError;
   }
 
-  /** Connects and LISTENs; rejects if the first connection fails (nothing keeps retrying). */
+  /** Subscribes; rejects if the first attempt fails (nothing keeps retrying). */
   async start(): Promise<void> {
     try {
       await this.#connect();
@@ -61,9 +66,9 @@ export class DeviceChangeListener implements InventoryWatch {
     }
   }
 
-  /** The backend pid of the LISTEN connection (for diagnostics and tests). */
+  /** The backend pid of the LISTEN connection on a server (diagnostics and tests). */
   get backendPid(): number | undefined {
-    return (this.#client as (pg.Client & { processID?: number }) | undefined)?.processID;
+    return this.#current?.sub?.backendPid;
   }
 
   async close(): Promise<void> {
@@ -72,51 +77,44 @@ export class DeviceChangeListener implements InventoryWatch {
     this.onClosed?.();
     clearTimeout(this.#debounceTimer);
     clearTimeout(this.#reconnectTimer);
-    clearTimeout(this.#healthTimer);
     this.#pending.clear();
-    const clients = [this.#client, this.#connecting].filter((c) => c !== undefined);
-    this.#client = undefined;
-    await Promise.all(clients.map(endQuietly));
+    this.#abort.abort();
+    const sub = this.#current?.sub;
+    this.#current = undefined;
+    // An open still in flight is abandoned through the signal; wait for it to let go.
+    await Promise.all([sub?.close(), this.#opening?.catch(() => undefined)]);
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.#s.connectionString,
-      connectionTimeoutMillis: this.#s.connectTimeoutMs,
-      query_timeout: this.#s.connectTimeoutMs,
-      keepAlive: true,
-      application_name: 'pollfleet-inventory-watch',
-    });
-    // Listeners stay attached for the client's whole life (an 'error' without a listener would
-    // crash the process); events from a client that is no longer current are ignored.
-    client.on('error', (err) => this.#lost(client, err));
-    client.on('end', () => this.#lost(client, new Error('connection ended')));
-    client.on('notification', (msg) => this.#notified(client, msg.channel, msg.payload));
-    this.#connecting = client;
+    const attempt: Attempt = { sub: undefined };
+    this.#connecting = attempt;
+    const opening = this.#s.channel.open(
+      DEVICE_CHANNEL,
+      (payload) => this.#notified(attempt, payload),
+      (err) => this.#lost(attempt, err),
+      this.#abort.signal,
+    );
+    this.#opening = opening;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${DEVICE_CHANNEL}`);
-    } catch (err) {
-      await endQuietly(client);
-      throw err;
+      attempt.sub = await opening;
     } finally {
       this.#connecting = undefined;
+      this.#opening = undefined;
     }
     if (this.#state === 'closed') {
-      await endQuietly(client);
+      await attempt.sub.close();
       return;
     }
-    this.#client = client;
+    this.#current = attempt;
     this.#state = 'listening';
-    this.#scheduleHealthCheck(client);
     // A notification can arrive in the same packet as LISTEN's reply, before adoption.
     if (this.#pending.size > 0)
       this.#debounceTimer ??= setTimeout(() => this.#flush(), this.#s.debounceMs);
   }
 
-  #notified(client: pg.Client, channel: string, payload: string | undefined): void {
-    if (client !== this.#client && client !== this.#connecting) return;
-    if (channel !== DEVICE_CHANNEL || payload === undefined) return;
+  #notified(attempt: Attempt, payload: string): void {
+    if (attempt !== this.#current && attempt !== this.#connecting) return;
+    if (this.#state === 'closed') return;
     const sep = payload.lastIndexOf(':');
     if (sep < 0 || payload.slice(0, sep) !== this.#s.schema) return;
     this.#pending.add(payload.slice(sep + 1));
@@ -141,16 +139,14 @@ export class DeviceChangeListener implements InventoryWatch {
     }
   }
 
-  #lost(client: pg.Client, err: Error): void {
-    if (client !== this.#client || this.#state !== 'listening') return;
-    this.#client = undefined;
+  #lost(attempt: Attempt, err: Error): void {
+    if (attempt !== this.#current || this.#state !== 'listening') return;
+    this.#current = undefined;
     this.#state = 'reconnecting';
-    clearTimeout(this.#healthTimer);
     clearTimeout(this.#debounceTimer);
     this.#debounceTimer = undefined;
     // Pending ids are covered by the 'all' reported after reconnecting.
     this.#pending.clear();
-    void endQuietly(client);
     this.#s.logger.warn({ err }, 'inventory watch connection lost; reconnecting');
     this.#reportError(
       new InventoryWatchError(`inventory watch connection lost: ${err.message}`, err),
@@ -189,37 +185,13 @@ export class DeviceChangeListener implements InventoryWatch {
       return;
     }
     // close() may have run while connecting (TS cannot see the await changed the state).
-    if ((this.#state as ClientState) !== 'listening') return;
+    if ((this.#state as ListenerState) !== 'listening') return;
     this.#attempt = 0;
     this.#s.logger.info('inventory watch reconnected');
     this.#emit('all');
-  }
-
-  /** Notices a connection that died without a FIN/RST: a query that fails or times out. */
-  #scheduleHealthCheck(client: pg.Client): void {
-    if (this.#s.healthCheckMs <= 0) return;
-    this.#healthTimer = setTimeout(() => {
-      this.#healthTimer = undefined;
-      client.query('SELECT 1').then(
-        () => {
-          if (client === this.#client && this.#state === 'listening') {
-            this.#scheduleHealthCheck(client);
-          }
-        },
-        (err: unknown) => this.#lost(client, err instanceof Error ? err : new Error(String(err))),
-      );
-    }, this.#s.healthCheckMs);
   }
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-async function endQuietly(client: pg.Client): Promise<void> {
-  try {
-    await client.end();
-  } catch {
-    // Already broken; nothing left to release.
-  }
 }

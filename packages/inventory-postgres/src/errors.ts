@@ -32,3 +32,39 @@ export class InventoryClosedError extends PollfleetError {
     super('INVENTORY_CLOSED', 'the inventory is closed');
   }
 }
+
+/**
+ * The embedded inventory's data folder is held by another open inventory (this process or
+ * another one). Two writers on one folder would corrupt it, so the second open is refused.
+ */
+export class EmbeddedInventoryLockedError extends PollfleetError {
+  readonly dataDir: string;
+  readonly holderPid: number | undefined;
+  constructor(dataDir: string, holderPid: number | undefined, lockFile: string) {
+    const who = holderPid === undefined ? 'another process' : `process ${holderPid}`;
+    super(
+      'INVENTORY_DATA_DIR_LOCKED',
+      `the embedded inventory data folder ${dataDir} is in use by ${who}: stop that pollfleet ` +
+        `(or close its inventory), or use another data folder. If no such process runs, delete ` +
+        `${lockFile}.`,
+    );
+    this.dataDir = dataDir;
+    this.holderPid = holderPid;
+  }
+}
+
+/**
+ * The embedded inventory's data folder cannot be opened: it is not a database folder, it is
+ * damaged, or it cannot be written. The message names the folder and what to do.
+ */
+export class EmbeddedInventoryOpenError extends PollfleetError {
+  readonly dataDir: string;
+  constructor(dataDir: string, reason: string, cause?: unknown) {
+    super(
+      'INVENTORY_DATA_DIR_UNUSABLE',
+      `the embedded inventory data folder ${dataDir} cannot be opened: ${reason}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.dataDir = dataDir;
+  }
+}

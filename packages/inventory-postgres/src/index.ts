@@ -6,7 +6,14 @@ export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
 export { InventoryMigrationProvider, INVENTORY_MIGRATION_NAMES } from './migrations/index.js';
 export { resolveInventoryOptions } from './options.js';
-export type { InventoryOptions, ResolvedInventoryOptions } from './options.js';
+export type {
+  EmbeddedInventoryOptions,
+  InventoryOptions,
+  InventoryTarget,
+  ResolvedInventoryOptions,
+} from './options.js';
+export { EMBEDDED_LOCK_FILE, EMBEDDED_PGDATA } from './embedded-postgres.js';
+export { PGliteDialect } from './pglite-dialect.js';
 export type {
   InventoryDatabase,
   DevicesTable,
@@ -18,6 +25,8 @@ export { toDeviceRow, toLabels } from './device-row.js';
 export type { DeviceRecord } from './device-row.js';
 export {
   CredentialsFormatError,
+  EmbeddedInventoryLockedError,
+  EmbeddedInventoryOpenError,
   InventoryClosedError,
   InventoryMigrationError,
   InventoryWatchError,

@@ -1,8 +1,8 @@
 import { Kysely, Migrator } from 'kysely';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { openDatabase } from './database.js';
 import { InventoryMigrationError } from './errors.js';
+import { openInventoryDriver } from './inventory-driver.js';
 import { InventoryMigrationProvider } from './migrations/index.js';
 import { assertSchemaName, resolveInventoryOptions } from './options.js';
 import { withSchemaScopedIntrospection } from './schema-scoped-introspector.js';
@@ -24,8 +24,8 @@ export interface MigrateOptions {
  * schema is current). Safe to call from several pods at once: Kysely's migrator holds a
  * PostgreSQL advisory lock and applies everything in one transaction.
  *
- * `target` is either connection options (a short-lived pool is opened and closed) or an
- * existing Kysely instance (any PostgreSQL dialect, e.g. PGlite), which is left open.
+ * `target` is either inventory options (a short-lived pool, or the embedded data folder, is
+ * opened and closed) or an existing Kysely instance (any PostgreSQL dialect), left open.
  */
 export async function migrate<DB>(
   target: Kysely<DB> | InventoryOptions,
@@ -41,22 +41,20 @@ export async function migrate<DB>(
   const schema = options.schema ?? resolved.schema;
   assertSchemaName(schema);
   const logger = options.logger ?? resolved.logger;
-  const db = openDatabase<unknown>({
-    connectionString: resolved.connectionString,
-    poolSize: 2,
-    statementTimeoutMs: resolved.migrationTimeoutMs,
-    connectTimeoutMs: resolved.connectTimeoutMs,
-    applicationName: 'pollfleet-inventory-migrate',
-    logger,
-  });
+  const driver = openInventoryDriver(resolved);
   try {
-    return await migrateDb(db, schema, logger);
+    return await driver.withMigrationDb((db) => migrateDb(db, schema, logger));
   } finally {
-    await db.destroy();
+    await driver.close();
   }
 }
 
-async function migrateDb(db: Kysely<unknown>, schema: string, logger: Logger): Promise<string[]> {
+/** Applies the migrations to `schema` through `db`. */
+export async function migrateDb(
+  db: Kysely<unknown>,
+  schema: string,
+  logger: Logger,
+): Promise<string[]> {
   const migrator = new Migrator({
     db: withSchemaScopedIntrospection(db, schema),
     provider: new InventoryMigrationProvider(schema),

@@ -1,11 +1,31 @@
+import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '@pollfleet/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
-/** How to reach the inventory database. Everything but `connectionString` has a default. */
+/**
+ * The embedded PostgreSQL (PGlite, in-process): exactly one of `dataDir` and `pglite`.
+ */
+export interface EmbeddedInventoryOptions {
+  /**
+   * Data folder, created if missing; reopening it finds the rows again. One open inventory
+   * at a time (a lock file refuses a second one). PostgreSQL's files go into `postgres/`
+   * inside it, the lock is `inventory.lock`.
+   */
+  dataDir?: string;
+  /** An already open PGlite, owned by the caller: the inventory never closes it (tests, tools). */
+  pglite?: PGlite;
+}
+
+/**
+ * Where the inventory lives: a PostgreSQL server (`connectionString`) or the embedded
+ * PostgreSQL (`embedded`), exactly one. Everything else has a default.
+ */
 export interface InventoryOptions {
-  /** `postgres://` or `postgresql://` URL. */
-  connectionString: string;
+  /** `postgres://` or `postgresql://` URL of a PostgreSQL server. */
+  connectionString?: string;
+  /** The embedded PostgreSQL instead of a server. */
+  embedded?: EmbeddedInventoryOptions;
   /**
    * Schema holding the tables (tests use a random one to isolate).
    * @defaultValue 'public'
@@ -53,8 +73,14 @@ export interface InventoryOptions {
   logger?: Logger;
 }
 
+/** The database behind the inventory, resolved. */
+export type InventoryTarget =
+  | { readonly kind: 'server'; readonly connectionString: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string }
+  | { readonly kind: 'embedded'; readonly pglite: PGlite };
+
 export interface ResolvedInventoryOptions {
-  readonly connectionString: string;
+  readonly target: InventoryTarget;
   readonly schema: string;
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
@@ -87,9 +113,62 @@ function integer(field: string, value: number | undefined, fallback: number, min
   return v;
 }
 
+/**
+ * Options that tune a server connection; given with `embedded` they would silently do
+ * nothing (PGlite has one in-process session and does not enforce statement timeouts), so
+ * they are refused instead.
+ */
+const SERVER_ONLY = [
+  'poolSize',
+  'statementTimeoutMs',
+  'connectTimeoutMs',
+  'migrationTimeoutMs',
+  'reconnectMinMs',
+  'reconnectMaxMs',
+  'watchHealthCheckMs',
+] as const;
+
+function resolveTarget(options: InventoryOptions): InventoryTarget {
+  const { connectionString, embedded } = options;
+  if (connectionString !== undefined && embedded !== undefined) {
+    throw new ConfigError(
+      'embedded',
+      'give either connectionString (a PostgreSQL server) or embedded (a local data folder), not both',
+    );
+  }
+  if (embedded === undefined) {
+    return { kind: 'server', connectionString: checkConnectionString(connectionString) };
+  }
+  for (const field of SERVER_ONLY) {
+    if (options[field] !== undefined) {
+      throw new ConfigError(
+        field,
+        'applies only to a PostgreSQL server (connectionString); leave it out with embedded',
+      );
+    }
+  }
+  const { dataDir, pglite } = embedded;
+  if (pglite !== undefined) {
+    if (dataDir !== undefined) {
+      throw new ConfigError('embedded.dataDir', 'give either dataDir or pglite, not both');
+    }
+    return { kind: 'embedded', pglite };
+  }
+  if (typeof dataDir !== 'string' || dataDir.trim() === '') {
+    throw new ConfigError(
+      'embedded.dataDir',
+      'is required: the folder that holds the embedded inventory (created if missing)',
+    );
+  }
+  return { kind: 'embedded', dataDir };
+}
+
 function checkConnectionString(value: unknown): string {
   if (typeof value !== 'string' || value === '') {
-    throw new ConfigError('connectionString', 'is required (postgres://user@host:port/database)');
+    throw new ConfigError(
+      'connectionString',
+      'is required (postgres://user@host:port/database), or give embedded: { dataDir }',
+    );
   }
   let url: URL;
   try {
@@ -109,6 +188,7 @@ function checkConnectionString(value: unknown): string {
 
 /** Validates options and fills defaults; throws a ConfigError naming the bad field. */
 export function resolveInventoryOptions(options: InventoryOptions): ResolvedInventoryOptions {
+  const target = resolveTarget(options);
   const schema = options.schema ?? 'public';
   assertSchemaName(schema);
   const reconnectMinMs = integer('reconnectMinMs', options.reconnectMinMs, 100, 1);
@@ -117,7 +197,7 @@ export function resolveInventoryOptions(options: InventoryOptions): ResolvedInve
     throw new ConfigError('reconnectMaxMs', `must be >= reconnectMinMs (${reconnectMinMs})`);
   }
   return {
-    connectionString: checkConnectionString(options.connectionString),
+    target,
     schema,
     poolSize: integer('poolSize', options.poolSize, 4, 1),
     statementTimeoutMs: integer('statementTimeoutMs', options.statementTimeoutMs, 10_000, 0),

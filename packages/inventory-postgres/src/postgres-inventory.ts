@@ -2,20 +2,21 @@ import type { DeviceRow, Inventory, InventoryChange, InventoryWatch } from '@pol
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { PostgresCredentialResolver } from './credential-resolver.js';
-import { openDatabase } from './database.js';
 import type { InventoryDatabase } from './database.js';
 import { DeviceChangeListener } from './device-change-listener.js';
 import { toDeviceRow } from './device-row.js';
 import { InventoryClosedError } from './errors.js';
 import type { DeviceRecord } from './device-row.js';
-import { migrate } from './migrate.js';
+import { openInventoryDriver } from './inventory-driver.js';
+import type { InventoryDriver } from './inventory-driver.js';
+import { migrateDb } from './migrate.js';
 import { resolveInventoryOptions } from './options.js';
 import type { InventoryOptions, ResolvedInventoryOptions } from './options.js';
 import { PostgresSnmpProfileSource } from './snmp-profile-source.js';
 
 /** What `watch()` returns: closable, with the LISTEN backend's pid for diagnostics. */
 export interface PostgresInventoryWatch extends InventoryWatch {
-  /** pid of the current LISTEN backend; undefined while reconnecting or after close. */
+  /** pid of the current LISTEN backend on a server; undefined while reconnecting, after close, and embedded. */
   readonly backendPid: number | undefined;
 }
 
@@ -27,39 +28,55 @@ function isDeviceId(id: string): boolean {
 }
 
 /**
- * The device inventory on PostgreSQL: one query pool shared with {@link credentials} and
- * {@link snmpProfiles}, plus one dedicated LISTEN connection per `watch()`.
+ * The device inventory on PostgreSQL: a server (one query pool shared with
+ * {@link credentials} and {@link snmpProfiles}, plus one dedicated LISTEN connection per
+ * `watch()`) or the embedded PostgreSQL in a local data folder (one in-process session), with
+ * the same migrations, queries and notifications.
  */
 export class PostgresInventory implements Inventory {
   readonly options: ResolvedInventoryOptions;
-  /** Typed Kysely over the pool (not schema-bound; use `.withSchema(options.schema)`). */
+  /** Typed Kysely over the pool or the embedded session (use `.withSchema(options.schema)`). */
   readonly db: Kysely<InventoryDatabase>;
   readonly credentials: PostgresCredentialResolver;
   readonly snmpProfiles: PostgresSnmpProfileSource;
+  readonly #driver: InventoryDriver;
   readonly #tables: Kysely<InventoryDatabase>;
   readonly #watches = new Set<DeviceChangeListener>();
   #closed = false;
 
-  /** Opens no connection yet; throws a ConfigError naming a bad option. */
+  /**
+   * Opens nothing yet (the first query connects, or opens the data folder); throws a
+   * ConfigError naming a bad option.
+   */
   constructor(options: InventoryOptions) {
     this.options = resolveInventoryOptions(options);
     const o = this.options;
-    this.db = openDatabase<InventoryDatabase>({
-      connectionString: o.connectionString,
-      poolSize: o.poolSize,
-      statementTimeoutMs: o.statementTimeoutMs,
-      connectTimeoutMs: o.connectTimeoutMs,
-      applicationName: 'pollfleet-inventory',
-      logger: o.logger,
-    });
+    this.#driver = openInventoryDriver(o);
+    this.db = this.#driver.db;
     this.#tables = this.db.withSchema(o.schema);
     this.credentials = new PostgresCredentialResolver(this.db, o.schema);
     this.snmpProfiles = new PostgresSnmpProfileSource(this.db, o.schema);
   }
 
-  /** Applies pending migrations to this inventory's schema; returns the names applied. */
+  /** `'server'` or `'embedded'`, for the start-up banner and status. */
+  get mode(): 'server' | 'embedded' {
+    return this.#driver.mode;
+  }
+
+  /** The embedded inventory's absolute data folder; undefined on a server or a borrowed PGlite. */
+  get dataDir(): string | undefined {
+    return this.#driver.dataDir;
+  }
+
+  /**
+   * Applies pending migrations to this inventory's schema; returns the names applied. The first
+   * call on an embedded inventory opens (or creates) its data folder, so a locked or damaged
+   * folder is reported here.
+   */
   async migrate(): Promise<string[]> {
-    return migrate(this.options);
+    if (this.#closed) throw new InventoryClosedError();
+    const { schema, logger } = this.options;
+    return this.#driver.withMigrationDb((db) => migrateDb(db, schema, logger));
   }
 
   async listEnabled(): Promise<DeviceRow[]> {
@@ -88,13 +105,11 @@ export class PostgresInventory implements Inventory {
     const o = this.options;
     const listener = new DeviceChangeListener(
       {
-        connectionString: o.connectionString,
+        channel: this.#driver.changes,
         schema: o.schema,
-        connectTimeoutMs: o.connectTimeoutMs,
         debounceMs: o.watchDebounceMs,
         reconnectMinMs: o.reconnectMinMs,
         reconnectMaxMs: o.reconnectMaxMs,
-        healthCheckMs: o.watchHealthCheckMs,
         logger: o.logger.child({ component: 'inventory-watch' }),
       },
       onChange,
@@ -111,14 +126,17 @@ export class PostgresInventory implements Inventory {
     return listener;
   }
 
-  /** Closes every watch and ends the pool. Idempotent. */
+  /**
+   * Closes every watch and ends the pool, or closes the embedded database and releases its
+   * data folder. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const watches = [...this.#watches];
     this.#watches.clear();
     await Promise.all(watches.map((w) => w.close()));
-    await this.db.destroy();
+    await this.#driver.close();
   }
 
   #selectDevices() {

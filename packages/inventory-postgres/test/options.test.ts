@@ -48,6 +48,49 @@ describe('resolveInventoryOptions', () => {
   });
 });
 
+describe('resolveInventoryOptions, embedded', () => {
+  it('takes a data folder instead of a connection string, with the same defaults', () => {
+    const o = resolveInventoryOptions({ embedded: { dataDir: './.pollfleet/data' } });
+    assert.deepEqual(o.target, { kind: 'embedded', dataDir: './.pollfleet/data' });
+    assert.equal(o.schema, 'public');
+    assert.equal(o.watchDebounceMs, 50);
+  });
+
+  it('wants exactly one of connectionString and embedded', () => {
+    assert.throws(
+      () =>
+        resolveInventoryOptions({
+          connectionString: 'postgres://u@localhost/db',
+          embedded: { dataDir: '/tmp/x' },
+        }),
+      (err: unknown) => err instanceof ConfigError && err.field === 'embedded',
+    );
+    assert.throws(
+      () => resolveInventoryOptions({}),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.field === 'connectionString' &&
+        err.message.includes('embedded'),
+    );
+    for (const dataDir of ['', '  ']) {
+      assert.throws(
+        () => resolveInventoryOptions({ embedded: { dataDir } }),
+        (err: unknown) => err instanceof ConfigError && err.field === 'embedded.dataDir',
+      );
+    }
+  });
+
+  it('refuses server-only options with embedded instead of ignoring them', () => {
+    for (const field of ['poolSize', 'statementTimeoutMs', 'watchHealthCheckMs'] as const) {
+      assert.throws(
+        () => resolveInventoryOptions({ embedded: { dataDir: '/tmp/x' }, [field]: 100 }),
+        (err: unknown) =>
+          err instanceof ConfigError && err.field === field && err.message.includes('server'),
+      );
+    }
+  });
+});
+
 describe('row mapping helpers', () => {
   it('coerces label values to strings and odd label JSON to no labels', () => {
     assert.deepEqual(toLabels({ site: 'ams', rack: 4, core: true, x: null, o: { a: 1 } }), {
