@@ -42,6 +42,14 @@ const UNREACHABLE = new Set<string>([
   RouterOsErrorCode.connectionReset,
 ]);
 
+/**
+ * Keys in the collector's shared state. The registry already namespaces them under
+ * `routeros:` (in Redis `<prefix>:state:collectors:routeros:transport:<deviceId>`).
+ */
+export const routerOsKeys = {
+  transport: (deviceId: string): string => `transport:${deviceId}`,
+};
+
 type Print = (path: string, proplist?: readonly string[]) => Promise<Record<string, string>[]>;
 
 export const ROUTEROS_API_PORT = 8728;
@@ -78,8 +86,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   readonly #o: ResolvedRouterOsCollectorOptions;
   readonly #connections: DeviceConnections;
   readonly #rates = new InterfaceRateTracker();
-  /** What `auto` found per device; bounded by the devices polled, dropped in forget. */
-  /** `auto` devices' transport as found by a probe, until the time given. */
+  /** `auto` devices' transport as found by a probe, until the time given; dropped in forget. */
   readonly #autoTransport = new Map<string, { transport: 'api' | 'rest'; until: number }>();
   /** Polls in flight, so a forget() during one is not undone by a connection it opens later. */
   readonly #polling = new InFlightPolls();
@@ -169,7 +176,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   ): Promise<{ transport: 'api' | 'rest'; conn: RouterOsSession }> {
     const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
     const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
-    const key = `routeros:transport:${deviceId}`;
+    const key = routerOsKeys.transport(deviceId);
     const now = this.#deps.clock.now();
     const cached = this.#autoTransport.get(deviceId);
     let known = cached && cached.until > now ? cached.transport : undefined;

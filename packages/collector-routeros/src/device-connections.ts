@@ -34,8 +34,9 @@ export interface DeviceConnectionsOptions {
 }
 
 /**
- * One logged-in session (API connection or REST keep-alive agent) per device, reused across polls, replaced when it failed or its
- * parameters changed, closed on {@link forget} and {@link close}.
+ * One logged-in session (API connection or REST keep-alive agent) per device, reused across
+ * polls, replaced when it failed or its parameters changed, closed on {@link forget} and
+ * {@link close}.
  */
 export class DeviceConnections {
   readonly #o: DeviceConnectionsOptions;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { CollectError, systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec } from '@pollfleet/core';
-import { RouterOsCollector } from '@pollfleet/collector-routeros';
+import { RouterOsCollector, routerOsKeys } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import {
@@ -145,7 +145,7 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
         options: a.parseOptions(auto, 'auto-api'),
       };
       assert.equal((await a.collect(apiDevice, ctx())).data.transport, 'api');
-      assert.equal(await shared.get('routeros:transport:auto-api'), 'api');
+      assert.equal(await shared.get(routerOsKeys.transport('auto-api')), 'api');
 
       const restDevice = {
         ...device(api.router(0), 'auto-rest', auto),
