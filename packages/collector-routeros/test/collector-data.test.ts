@@ -108,6 +108,43 @@ describe('RouterOS collector data, RouterOS 6.49 and 7.18', () => {
     assert.deepEqual((await poll(1)).health, expected);
   });
 
+  it('gives numbered sensors (board-temperature1, voltage2) the same units on 6 and 7', async () => {
+    const sensors = [
+      { name: 'board-temperature1', value: '41', type: 'C' },
+      { name: 'board-temperature2', value: '39', type: 'C' },
+      { name: 'voltage2', value: '12.1', type: 'V' },
+      { name: 'psu1-voltage', value: '53.4', type: 'V' },
+      { name: 'psu2-current2', value: '1.2', type: 'A' },
+      { name: 'fan2-speed', value: '5220', type: 'RPM' },
+      { name: 'power-consumption1', value: '23.5', type: 'W' },
+      { name: 'fan-state', value: 'ok', type: '' },
+    ];
+    const own = await RouterOsSimulator.start({
+      routers: [
+        { version: '7.18.2', sensors },
+        { version: '6.49.10', sensors },
+      ],
+      now: () => now,
+    });
+    try {
+      const [v7, v6] = await Promise.all(
+        [0, 1].map(async (i) => {
+          const d = routerDevice(collector, own.router(i), `numbered-${i}`);
+          return (await collector.collect(d, ctx())).data.health;
+        }),
+      );
+      assert.deepEqual(v6, v7);
+      assert.deepEqual(
+        v6?.map((x) => [x.name, x.unit]),
+        sensors.map((x) => [x.name, x.type === '' ? null : x.type]),
+      );
+    } finally {
+      collector.forget('numbered-0');
+      collector.forget('numbered-1');
+      await own.close();
+    }
+  });
+
   it('reports a CHR (no routerboard, no sensors) with nulls, not errors', async () => {
     const chr = await poll(2);
     assert.equal(chr.routerboard, null);
