@@ -268,13 +268,19 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       const s = settled[5 + i];
       if (s?.status === 'fulfilled') extraResults[x.name] = s.value as ExtraResult;
     }
+    const system = normaliseSystem(res[0] ?? {}, id[0]);
     return {
       transport,
       sampledAt,
-      system: normaliseSystem(res[0] ?? {}, id[0]),
+      system,
       routerboard: normaliseRouterboard(rb?.[0]),
       health: normaliseHealth(hl ?? []),
-      interfaces: this.#rates.sample(device.id, sampledAt, ifs.map(normaliseInterface)),
+      interfaces: this.#rates.sample(
+        device.id,
+        sampledAt,
+        ifs.map(normaliseInterface),
+        system.uptimeSeconds,
+      ),
       extras: extraResults,
     };
   }

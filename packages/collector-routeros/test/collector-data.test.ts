@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectorRegistry, systemClock } from '@pollfleet/core';
+import { CollectError, CollectorRegistry, systemClock } from '@pollfleet/core';
 import type { Clock, CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector, registerRouterOsCollector } from '@pollfleet/collector-routeros';
-import type { RouterOsOptions } from '@pollfleet/collector-routeros';
+import type { RouterOsData, RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import { RouterOsSimulator } from '@pollfleet/testing/routeros-simulator';
 import type { SimulatedRouter } from '@pollfleet/testing/routeros-simulator';
@@ -175,6 +175,56 @@ describe('RouterOS collector data, RouterOS 6.49 and 7.18', () => {
     assert.equal(e2?.rxPacketsPerSecond, 125);
     assert.equal(second.interfaces[1]?.rxBitsPerSecond, 2_000_000);
     assert.equal(second.sampledAt - first.sampledAt, 10_000);
+  });
+
+  it('nulls the rates when uptime went back or grew less than the time between polls', async () => {
+    const own = await RouterOsSimulator.start({ routers: 1, now: () => now });
+    const r = own.router(0);
+    const d = routerDevice(collector, r, 'reboot');
+    const ether1 = (p: RouterOsData) => p.interfaces.find((i) => i.name === 'ether1');
+    // A reboot drops the connection: the first poll after it may find the old one closed.
+    const pollAfterReboot = async (): Promise<RouterOsData> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await collector.collect(d, ctx())).data;
+        } catch (err) {
+          if (attempt >= 3 || !(err instanceof CollectError) || err.kind !== 'transient') throw err;
+        }
+      }
+    };
+    try {
+      const before = (await collector.collect(d, ctx())).data;
+      // Reboots, is back for 60 s with traffic fast enough to end above the old counters.
+      const upBefore = before.system.uptimeSeconds ?? 0;
+      now += 90_000;
+      const scale = Math.ceil((2 * upBefore) / 60);
+      r.reboot({ uptimeSeconds: 60, trafficScale: scale });
+      const afterReboot = await pollAfterReboot();
+      assert.ok((afterReboot.system.uptimeSeconds ?? Infinity) < upBefore);
+      assert.ok((ether1(afterReboot)?.rxBytes ?? 0) > (ether1(before)?.rxBytes ?? 0));
+      assert.equal(ether1(afterReboot)?.rxBitsPerSecond, null, 'uptime went back: no rate');
+      now += 10_000;
+      const next = (await collector.collect(d, ctx())).data;
+      assert.equal(ether1(next)?.rxBitsPerSecond, 1_000_000 * scale, 'rates again after it');
+
+      // Polled 10 s after a reboot; 100 s later it has rebooted again and been up 50 s: uptime
+      // and counters are above the previous poll's, but uptime grew 40 s in 100 s.
+      r.reboot({ uptimeSeconds: 10 });
+      const low = await pollAfterReboot();
+      now += 100_000;
+      r.reboot({ uptimeSeconds: 50 });
+      const grewLess = await pollAfterReboot();
+      assert.ok((grewLess.system.uptimeSeconds ?? 0) > (low.system.uptimeSeconds ?? Infinity));
+      assert.ok((ether1(grewLess)?.rxBytes ?? 0) > (ether1(low)?.rxBytes ?? 0));
+      assert.equal(
+        ether1(grewLess)?.rxBitsPerSecond,
+        null,
+        'uptime grew 40 s in 100 s: rebooted in between, no rate',
+      );
+    } finally {
+      collector.forget('reboot');
+      await own.close();
+    }
   });
 
   it('runs the configured extras, with !empty, absent menus and values normalised', async () => {

@@ -105,7 +105,9 @@ export class RouterModel {
   readonly users: Readonly<Record<string, { password: string; api?: boolean }>>;
   readonly v7: boolean;
   readonly #now: () => number;
-  readonly #bootedAt: number;
+  #bootedAt: number;
+  /** Multiplies every interface's rate since the last {@link reboot}. */
+  #trafficScale = 1;
 
   constructor(options: RouterModelOptions, port: number, now: () => number) {
     this.version = options.version ?? '7.18.2';
@@ -118,6 +120,16 @@ export class RouterModel {
     this.#now = now;
     // Booted 1w2d03:04:05 before the simulator started.
     this.#bootedAt = now() - (9 * 86400 + 3 * 3600 + 4 * 60 + 5) * 1000;
+  }
+
+  /**
+   * Restarts the router: uptime and counters start again from zero, as if it had booted
+   * `uptimeSeconds` ago (default 0) and carried `trafficScale` times each interface's rate since.
+   * A scale above 1 lets counters end above what they read before the reboot.
+   */
+  reboot(o: { uptimeSeconds?: number; trafficScale?: number } = {}): void {
+    this.#bootedAt = this.#now() - (o.uptimeSeconds ?? 0) * 1000;
+    this.#trafficScale = o.trafficScale ?? 1;
   }
 
   get legacyLogin(): boolean {
@@ -232,8 +244,8 @@ export class RouterModel {
   #interfaces(): Item[] {
     const t = (this.#now() - this.#bootedAt) / 1000;
     return this.interfaces.map((i, n) => {
-      const rx = Math.floor(i.rxBytesPerSecond * t);
-      const tx = Math.floor((i.rxBytesPerSecond / 2) * t);
+      const rx = Math.floor(i.rxBytesPerSecond * this.#trafficScale * t);
+      const tx = Math.floor((i.rxBytesPerSecond / 2) * this.#trafficScale * t);
       return {
         '.id': `*${n + 1}`,
         name: i.name,

@@ -126,6 +126,15 @@ export class SimulatedRouter {
     return this.#sockets.size;
   }
 
+  /**
+   * A reboot: every connection is dropped, uptime and counters restart (see
+   * {@link RouterModel.reboot} for the options).
+   */
+  reboot(o: { uptimeSeconds?: number; trafficScale?: number } = {}): void {
+    this.model.reboot(o);
+    this.dropConnections();
+  }
+
   /** Destroys every client connection (a router reboot, a NAT timeout). */
   dropConnections(): void {
     for (const s of this.#sockets) s.destroy();
