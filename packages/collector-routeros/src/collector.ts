@@ -12,6 +12,7 @@ import type { SessionParams } from './device-connections.js';
 import type { RouterOsSession } from './session.js';
 import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
 import { InterfaceRateTracker } from './interface-rates.js';
+import { PollDeadline } from './poll-deadline.js';
 import type { InterfaceSample } from './interface-rates.js';
 import {
   INTERFACE_PROPLIST,
@@ -39,6 +40,7 @@ const AUTO_REMEMBER_MS = 24 * 3_600_000;
 const UNREACHABLE = new Set<string>([
   RouterOsErrorCode.connectRefused,
   RouterOsErrorCode.connectTimeout,
+  RouterOsErrorCode.tlsHandshakeTimeout,
   RouterOsErrorCode.connectionReset,
 ]);
 
@@ -139,17 +141,22 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       password,
       commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
     };
+    // The engine aborts the poll at timeout_ms; each phase's own timeout ends just before, so
+    // the phase that ran out (connect, TLS handshake, login, a command) is the error.
+    const deadline = new PollDeadline(this.#deps.clock, device.timeoutMs);
     let conn: RouterOsSession | undefined;
     const mark = this.#polling.begin(device.id);
     try {
       let transport: ResolvedTransport;
       if (o.transport !== 'auto') {
         transport = o.transport;
-        conn = await this.#connections.acquire(device.id, { ...base, transport, port }, ctx.signal);
+        const p = { ...base, transport, port };
+        conn = await this.#connections.acquire(device.id, p, ctx.signal, deadline);
       } else {
-        ({ transport, conn } = await this.#auto(device.id, base, port, o.restPort, ctx.signal));
+        const found = await this.#auto(device.id, base, port, o.restPort, ctx.signal, deadline);
+        ({ transport, conn } = found);
       }
-      return { data: await this.#poll(device, o, transport, conn, ctx.signal) };
+      return { data: await this.#poll(device, o, transport, conn, ctx.signal, deadline) };
     } catch (err) {
       const e = toCollectError(err);
       if (e.kind === 'permanent' || (conn && !conn.usable)) this.#connections.forget(device.id);
@@ -173,6 +180,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     apiPort: number,
     restPort: number | undefined,
     signal: AbortSignal,
+    deadline: PollDeadline,
   ): Promise<{ transport: 'api' | 'rest'; conn: RouterOsSession }> {
     const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
     const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
@@ -189,7 +197,12 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       this.#autoTransport.set(deviceId, { transport: known, until: now + AUTO_REMEMBER_MS });
       return {
         transport: known,
-        conn: await this.#connections.acquire(deviceId, known === 'api' ? api : rest, signal),
+        conn: await this.#connections.acquire(
+          deviceId,
+          known === 'api' ? api : rest,
+          signal,
+          deadline,
+        ),
       };
     }
     const remember = async (t: 'api' | 'rest') => {
@@ -201,7 +214,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     };
     let apiError: CollectError;
     try {
-      const conn = await this.#connections.acquire(deviceId, api, signal);
+      const conn = await this.#connections.acquire(deviceId, api, signal, deadline);
       await remember('api');
       return { transport: 'api', conn };
     } catch (err) {
@@ -214,7 +227,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       }
     }
     try {
-      const conn = await this.#connections.acquire(deviceId, rest, signal);
+      const conn = await this.#connections.acquire(deviceId, rest, signal, deadline);
       await remember('rest');
       return { transport: 'rest', conn };
     } catch (err) {
@@ -231,8 +244,9 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     transport: ResolvedTransport,
     conn: RouterOsSession,
     signal: AbortSignal,
+    deadline: PollDeadline,
   ): Promise<RouterOsData> {
-    const run: Print = (path, proplist) => conn.print(path, proplist, signal);
+    const run: Print = (path, proplist) => conn.print(path, proplist, signal, deadline);
     const resource = run('/system/resource');
     const identity = run('/system/identity');
     // Rates need the time the counters were read, not when the slowest print finished.

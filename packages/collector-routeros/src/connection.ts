@@ -10,6 +10,8 @@ import {
   classifySocketError,
 } from './errors.js';
 import { abortError, openSocket } from './transport.js';
+import { describeTimeout, uncapped } from './poll-deadline.js';
+import type { PhaseTimeout, PollDeadline } from './poll-deadline.js';
 import type { TlsSettings } from './transport.js';
 import type { RouterOsSession } from './session.js';
 
@@ -92,6 +94,8 @@ export interface CommandReply {
 export interface CommandOptions {
   /** Overrides the connection's command timeout. */
   readonly timeoutMs?: number;
+  /** True when `timeoutMs` is what was left of the poll (said in the error). */
+  readonly cappedByPoll?: boolean;
   /** Abort: the command is cancelled on the router and rejects at once. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -144,14 +148,29 @@ export class RouterOsConnection implements RouterOsSession {
     );
   }
 
-  /** Connects (TCP or TLS), without logging in. */
+  /**
+   * Connects (TCP or TLS), without logging in. `deadline` (the poll's) caps the connect
+   * timeout, so a poll that runs out while connecting says so.
+   */
   static async open(
     options: RouterOsConnectionOptions,
     signal?: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<RouterOsConnection> {
     const o = resolveConnectionOptions(options);
-    const socket = await openSocket({ ...o, signal });
+    const t = deadline?.cap(o.connectTimeoutMs) ?? uncapped(o.connectTimeoutMs);
+    const socket = await openSocket({
+      ...o,
+      connectTimeoutMs: t.ms,
+      cappedByPoll: t.cappedByPoll,
+      signal,
+    });
     return new RouterOsConnection(o, socket);
+  }
+
+  /** The command timeout, capped by the poll's deadline when there is one. */
+  #commandTimeout(deadline: PollDeadline | undefined): PhaseTimeout {
+    return deadline?.cap(this.#o.commandTimeoutMs) ?? uncapped(this.#o.commandTimeoutMs);
   }
 
   /** False once the connection failed or was closed. */
@@ -166,15 +185,31 @@ export class RouterOsConnection implements RouterOsSession {
 
   /**
    * `/login =name= =password=` (RouterOS 6.43+). Rejects permanently on bad credentials,
-   * a user without the api policy, or a pre-6.43 router (challenge login).
+   * a user without the api policy, or a pre-6.43 router (challenge login); with
+   * `ROS_LOGIN_TIMEOUT` when unanswered in time.
    */
-  async login(name: string, password: string, signal?: AbortSignal): Promise<void> {
+  async login(
+    name: string,
+    password: string,
+    signal?: AbortSignal,
+    deadline?: PollDeadline,
+  ): Promise<void> {
     let reply: CommandReply;
+    const timeout = this.#commandTimeout(deadline);
     try {
       reply = await this.command(['/login', `=name=${name}`, `=password=${password}`], {
         signal,
+        timeoutMs: timeout.ms,
+        cappedByPoll: timeout.cappedByPoll,
       });
     } catch (err) {
+      if (err instanceof CollectError && err.code === RouterOsErrorCode.commandTimeout) {
+        this.close();
+        throw CollectError.transient(
+          RouterOsErrorCode.loginTimeout,
+          `${this.endpoint}: connected, but the router did not answer the login within ${describeTimeout(timeout)}`,
+        );
+      }
       if (!(err instanceof RouterOsTrapError)) throw err;
       this.close();
       const msg = err.message;
@@ -209,6 +244,7 @@ export class RouterOsConnection implements RouterOsSession {
     if (signal?.aborted) return Promise.reject(abortError(signal, `${this.endpoint} ${command}`));
     const tag = String(++this.#nextTag);
     const timeoutMs = options.timeoutMs ?? this.#o.commandTimeoutMs;
+    const within = describeTimeout({ ms: timeoutMs, cappedByPoll: options.cappedByPoll ?? false });
     return new Promise<CommandReply>((resolve, reject) => {
       const onAbort = () => this.#abandon(tag, abortError(signal, `${this.endpoint} ${command}`));
       const timer = this.#o.clock.setTimeout(() => {
@@ -216,7 +252,7 @@ export class RouterOsConnection implements RouterOsSession {
           tag,
           CollectError.transient(
             RouterOsErrorCode.commandTimeout,
-            `${this.endpoint} ${command}: no complete reply within ${timeoutMs} ms`,
+            `${this.endpoint} ${command}: no complete reply within ${within}`,
           ),
         );
       }, timeoutMs);
@@ -244,10 +280,13 @@ export class RouterOsConnection implements RouterOsSession {
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<Record<string, string>[]> {
     const words = [`${path}/print`];
     if (proplist && proplist.length > 0) words.push(`=.proplist=${proplist.join(',')}`);
-    return (await this.command(words, { signal })).items;
+    const t = this.#commandTimeout(deadline);
+    return (await this.command(words, { signal, timeoutMs: t.ms, cappedByPoll: t.cappedByPoll }))
+      .items;
   }
 
   /** Rejects a pending command and asks the router to stop it; an unanswered cancel = hung. */

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { CollectError } from '@pollfleet/core';
 import type { Clock } from '@pollfleet/core';
 import { RouterOsErrorCode, classifySocketError } from './errors.js';
+import { describeTimeout } from './poll-deadline.js';
 
 /**
  * How an api-ssl connection checks the router's certificate. RouterOS ships self-signed
@@ -28,7 +29,10 @@ export interface OpenSocketParams {
   readonly port: number;
   /** undefined: plain TCP (api). */
   readonly tls: TlsSettings | undefined;
+  /** TCP connect plus TLS handshake. */
   readonly connectTimeoutMs: number;
+  /** True when `connectTimeoutMs` is what was left of the poll (said in the error). */
+  readonly cappedByPoll?: boolean | undefined;
   readonly clock: Clock;
   readonly signal?: AbortSignal | undefined;
 }
@@ -54,8 +58,9 @@ function tlsConnectOptions(p: OpenSocketParams, t: TlsSettings): tls.ConnectionO
 
 /**
  * A connected socket (TCP, or TLS with the handshake done and the certificate checked), or a
- * classified error. The connect timeout covers the TLS handshake. Never leaves a socket open
- * on failure.
+ * classified error. The connect timeout covers the TLS handshake; which of the two ran out is
+ * told apart (`ROS_CONNECT_TIMEOUT`, `ROS_TLS_HANDSHAKE_TIMEOUT`). Never leaves a socket
+ * open on failure.
  */
 export function openSocket(p: OpenSocketParams): Promise<net.Socket> {
   const endpoint = `${p.host}:${p.port}`;
@@ -69,6 +74,7 @@ export function openSocket(p: OpenSocketParams): Promise<net.Socket> {
       ? tls.connect(tlsConnectOptions(p, t))
       : net.connect({ host: p.host, port: p.port });
     let settled = false;
+    let tcpConnected = false;
     const finish = (err: CollectError | undefined) => {
       if (settled) return;
       settled = true;
@@ -85,20 +91,30 @@ export function openSocket(p: OpenSocketParams): Promise<net.Socket> {
     };
     const onError = (err: Error) => finish(classifySocketError(err, endpoint));
     const onAbort = () => finish(abortError(p.signal, endpoint));
+    const within = describeTimeout({
+      ms: p.connectTimeoutMs,
+      cappedByPoll: p.cappedByPoll ?? false,
+    });
     const timer = p.clock.setTimeout(() => {
       finish(
-        CollectError.transient(
-          RouterOsErrorCode.connectTimeout,
-          `${endpoint}: no ${t ? 'TLS ' : ''}connection within ${p.connectTimeoutMs} ms`,
-        ),
+        t && tcpConnected
+          ? CollectError.transient(
+              RouterOsErrorCode.tlsHandshakeTimeout,
+              `${endpoint}: TCP connected, but the TLS handshake did not complete within ${within} (if this is a plain API port, options.transport must be "api")`,
+            )
+          : CollectError.transient(
+              RouterOsErrorCode.connectTimeout,
+              `${endpoint}: no TCP connection within ${within}`,
+            ),
       );
     }, p.connectTimeoutMs);
     socket.once('error', onError);
     p.signal?.addEventListener('abort', onAbort, { once: true });
-    if (!t) {
-      socket.once('connect', () => finish(undefined));
-      return;
-    }
+    socket.once('connect', () => {
+      tcpConnected = true;
+      if (!t) finish(undefined);
+    });
+    if (!t) return;
     socket.once('secureConnect', () => {
       if (t.mode !== 'fingerprint') {
         finish(undefined);

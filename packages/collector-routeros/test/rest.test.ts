@@ -174,14 +174,15 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
     try {
       const slow = { ...pinned(), commandTimeoutMs: 100 };
       r.faults = { slowReplyMs: 400 };
+      // REST has no login: its first request (the credentials check) is what times out.
       await assert.rejects(
         c.collect(device(r, 'rest-slow', slow), ctx()),
-        code('transient', 'ROS_COMMAND_TIMEOUT'),
+        code('transient', 'ROS_LOGIN_TIMEOUT'),
       );
       r.faults = { hangAfterAccept: true };
       await assert.rejects(
         c.collect(device(r, 'rest-hang', pinned()), ctx()),
-        code('transient', 'ROS_CONNECT_TIMEOUT'),
+        code('transient', 'ROS_TLS_HANDSHAKE_TIMEOUT'),
       );
     } finally {
       r.faults = {};

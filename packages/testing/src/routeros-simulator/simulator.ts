@@ -16,6 +16,8 @@ export interface SimulatorFaults {
   malformedLength?: boolean;
   /** Every login fails with "invalid user name or password". */
   rejectLogin?: boolean;
+  /** Logins are read and never answered (a router too busy to log anyone in). */
+  hangLogin?: boolean;
   /** Connections are accepted and then never read nor answered. */
   hangAfterAccept?: boolean;
   /** The first command after login is answered with `!fatal` and the connection closed. */
@@ -58,6 +60,8 @@ export interface RouterOsSimulatorOptions {
 
 export interface RouterStats {
   connections: number;
+  /** `/login` sentences received, answered or not. */
+  loginAttempts: number;
   logins: number;
   commands: number;
   cancels: number;
@@ -71,7 +75,13 @@ export class SimulatedRouter {
   readonly port: number;
   readonly model: RouterModel;
   faults: SimulatorFaults;
-  readonly stats: RouterStats = { connections: 0, logins: 0, commands: 0, cancels: 0 };
+  readonly stats: RouterStats = {
+    connections: 0,
+    loginAttempts: 0,
+    logins: 0,
+    commands: 0,
+    cancels: 0,
+  };
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -215,6 +225,8 @@ export class SimulatedRouter {
     const reply = (...sentences: string[][]) => Buffer.concat(sentences.map((s) => sentence(t(s))));
 
     if (command === '/login') {
+      this.stats.loginAttempts++;
+      if (this.faults.hangLogin) return;
       if (this.model.legacyLogin) {
         this.#send(socket, reply(['!done', '=ret=ebddd18303a54111e2dea05a92ab46b4']));
         return;
