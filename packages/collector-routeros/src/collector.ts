@@ -221,8 +221,11 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       apiError = toCollectError(err);
       if (!UNREACHABLE.has(apiError.code)) {
         // Only a definite answer (a refused login, say) proves an API router; an aborted,
-        // closed or timed-out probe proves nothing and must not be remembered fleet-wide.
-        if (apiError.kind === 'permanent') await remember('api');
+        // closed or timed-out probe proves nothing and must not be remembered fleet-wide; a
+        // TLS service on the port proves it is not the plain API.
+        const isApi =
+          apiError.kind === 'permanent' && apiError.code !== RouterOsErrorCode.transportMismatch;
+        if (isApi) await remember('api');
         throw apiError;
       }
     }
@@ -233,7 +236,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     } catch (err) {
       const restError = toCollectError(err);
       if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
-      if (restError.kind === 'permanent') await remember('rest');
+      if (restError.kind === 'permanent' && restError.code !== RouterOsErrorCode.transportMismatch)
+        await remember('rest');
       throw restError;
     }
   }

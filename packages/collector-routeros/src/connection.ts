@@ -9,7 +9,7 @@ import {
   RouterOsTrapError,
   classifySocketError,
 } from './errors.js';
-import { abortError, openSocket } from './transport.js';
+import { abortError, openSocket, speaksTls } from './transport.js';
 import { describeTimeout, uncapped } from './poll-deadline.js';
 import type { PhaseTimeout, PollDeadline } from './poll-deadline.js';
 import type { TlsSettings } from './transport.js';
@@ -125,6 +125,8 @@ export class RouterOsConnection implements RouterOsSession {
   readonly #decoder: SentenceDecoder;
   readonly #pending = new Map<string, Pending>();
   #bufferedBytes = 0;
+  /** Bytes the router sent so far: the first ones tell a TLS port from an API one. */
+  #received = 0;
   #nextTag = 0;
   #failure: CollectError | undefined;
 
@@ -185,8 +187,8 @@ export class RouterOsConnection implements RouterOsSession {
 
   /**
    * `/login =name= =password=` (RouterOS 6.43+). Rejects permanently on bad credentials,
-   * a user without the api policy, or a pre-6.43 router (challenge login); with
-   * `ROS_LOGIN_TIMEOUT` when unanswered in time.
+   * a user without the api policy, a pre-6.43 router (challenge login), or a TLS port
+   * (`ROS_TRANSPORT_MISMATCH`); with `ROS_LOGIN_TIMEOUT` when unanswered in time.
    */
   async login(
     name: string,
@@ -210,6 +212,9 @@ export class RouterOsConnection implements RouterOsSession {
           `${this.endpoint}: connected, but the router did not answer the login within ${describeTimeout(timeout)}`,
         );
       }
+      if (err instanceof CollectError && err.code === RouterOsErrorCode.connectionReset) {
+        throw await this.#closedOnLogin(err, signal, deadline);
+      }
       if (!(err instanceof RouterOsTrapError)) throw err;
       this.close();
       const msg = err.message;
@@ -231,6 +236,36 @@ export class RouterOsConnection implements RouterOsSession {
         `${this.endpoint}: the router asked for the challenge login of RouterOS before 6.43, which is not supported; upgrade RouterOS to 6.43 or later`,
       );
     }
+  }
+
+  /**
+   * The router closed the connection without a byte in answer to the login. A RouterOS API
+   * always answers a login; a TLS service drops a client that does not speak TLS. One TLS
+   * handshake (no request, nothing sent after it) tells the two apart.
+   */
+  async #closedOnLogin(
+    err: CollectError,
+    signal: AbortSignal | undefined,
+    deadline: PollDeadline | undefined,
+  ): Promise<CollectError> {
+    if (this.#o.tls || this.#received > 0 || signal?.aborted) return err;
+    const t = deadline?.cap(this.#o.connectTimeoutMs) ?? uncapped(this.#o.connectTimeoutMs);
+    const tls = await speaksTls({
+      host: this.#o.host,
+      port: this.#o.port,
+      timeoutMs: t.ms,
+      clock: this.#o.clock,
+      signal,
+    });
+    return tls ? this.#tlsPortError(err) : err;
+  }
+
+  #tlsPortError(cause: unknown): CollectError {
+    return CollectError.permanent(
+      RouterOsErrorCode.transportMismatch,
+      `${this.endpoint}: this port speaks TLS (api-ssl?); options.transport is "api": set it to "api-ssl", or use the plain API port (8728)`,
+      cause,
+    );
   }
 
   /**
@@ -321,6 +356,12 @@ export class RouterOsConnection implements RouterOsSession {
 
   #onData(chunk: Buffer): void {
     if (this.#failure) return;
+    // No RouterOS reply starts with 0x14-0x17 (a 20-23 byte reply word); a TLS record does.
+    if (this.#received === 0 && !this.#o.tls && looksLikeTlsRecord(chunk)) {
+      this.#fail(this.#tlsPortError(undefined));
+      return;
+    }
+    this.#received += chunk.length;
     let sentences: string[][];
     try {
       sentences = this.#decoder.push(chunk);
@@ -419,4 +460,10 @@ export class RouterOsConnection implements RouterOsSession {
       CollectError.transient(RouterOsErrorCode.closed, `${this.endpoint}: connection closed`),
     );
   }
+}
+
+/** A TLS record header (content type 20-23, version major 3) at the start of `chunk`. */
+function looksLikeTlsRecord(chunk: Buffer): boolean {
+  const type = chunk[0];
+  return type !== undefined && type >= 0x14 && type <= 0x17 && (chunk.length < 2 || chunk[1] === 3);
 }

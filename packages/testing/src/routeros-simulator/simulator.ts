@@ -18,6 +18,13 @@ export interface SimulatorFaults {
   rejectLogin?: boolean;
   /** Logins are read and never answered (a router too busy to log anyone in). */
   hangLogin?: boolean;
+  /**
+   * Plain API only: what a TLS ClientHello gets. `fatal`: `!fatal` and the connection closed;
+   * `close`: the connection closed without a byte; `wait`: nothing (the router waits for the
+   * rest of what it takes for a long word). Unset, the ClientHello is read as API words, so
+   * which of the three happens depends on its random bytes, as on RouterOS.
+   */
+  tlsClientHello?: 'fatal' | 'close' | 'wait';
   /** Connections are accepted and then never read nor answered. */
   hangAfterAccept?: boolean;
   /** The first command after login is answered with `!fatal` and the connection closed. */
@@ -174,7 +181,19 @@ export class SimulatedRouter {
     }
     const reader = new SentenceReader();
     const session = { loggedIn: false, stalled: new Set<string>() };
+    let first = true;
     socket.on('data', (chunk: Buffer) => {
+      const hello = this.faults.tlsClientHello;
+      if (first && !context && hello && chunk[0] === 0x16 && chunk[1] === 3) {
+        first = false;
+        if (hello === 'fatal') {
+          this.#send(socket, sentence(['!fatal', 'not logged in']), () => socket.end());
+        } else if (hello === 'close') {
+          socket.destroy();
+        }
+        return;
+      }
+      first = false;
       const sentences = reader.push(chunk);
       if (sentences === 'bad') {
         socket.destroy();
