@@ -36,12 +36,16 @@ type ResolvedTransport = 'api' | 'api-ssl' | 'rest';
 /** How long `auto` trusts what it found before probing again (a router may be upgraded). */
 const AUTO_REMEMBER_MS = 24 * 3_600_000;
 
-/** Errors that mean nothing answers on that port, so `auto` tries the other transport. */
+/**
+ * Errors that mean no plain API answers on that port, so `auto` tries the other transport
+ * (a TLS service on the API port is no plain API either).
+ */
 const UNREACHABLE = new Set<string>([
   RouterOsErrorCode.connectRefused,
   RouterOsErrorCode.connectTimeout,
   RouterOsErrorCode.tlsHandshakeTimeout,
   RouterOsErrorCode.connectionReset,
+  RouterOsErrorCode.transportMismatch,
 ]);
 
 /**
@@ -221,11 +225,8 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       apiError = toCollectError(err);
       if (!UNREACHABLE.has(apiError.code)) {
         // Only a definite answer (a refused login, say) proves an API router; an aborted,
-        // closed or timed-out probe proves nothing and must not be remembered fleet-wide; a
-        // TLS service on the port proves it is not the plain API.
-        const isApi =
-          apiError.kind === 'permanent' && apiError.code !== RouterOsErrorCode.transportMismatch;
-        if (isApi) await remember('api');
+        // closed or timed-out probe proves nothing and must not be remembered fleet-wide.
+        if (apiError.kind === 'permanent') await remember('api');
         throw apiError;
       }
     }
@@ -235,9 +236,10 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       return { transport: 'rest', conn };
     } catch (err) {
       const restError = toCollectError(err);
-      if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
-      if (restError.kind === 'permanent' && restError.code !== RouterOsErrorCode.transportMismatch)
-        await remember('rest');
+      const mismatch = restError.code === RouterOsErrorCode.transportMismatch;
+      // Neither answers: report the API side. A plain API on restPort is worth saying.
+      if (UNREACHABLE.has(restError.code) && !mismatch) throw apiError;
+      if (restError.kind === 'permanent' && !mismatch) await remember('rest');
       throw restError;
     }
   }

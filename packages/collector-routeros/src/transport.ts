@@ -232,10 +232,10 @@ export function speaksTls(p: {
 }
 
 /**
- * Whether `host:port` answers like a RouterOS API: one command that needs no login
- * (`/system/identity/print`; before a login nothing runs, the router refuses it) and a reply
- * that starts with a reply word (`!...`). No credentials are sent. False on anything else, on
- * abort and after `timeoutMs`.
+ * Whether `host:port` answers like a RouterOS API: one command sent without a login
+ * (`/system/identity/print`, which the router refuses before a login) and a reply that starts
+ * with a reply word (`!...`). No credentials are sent. False on anything else, on abort and
+ * after `timeoutMs`.
  */
 export function speaksPlainApi(p: {
   readonly host: string;

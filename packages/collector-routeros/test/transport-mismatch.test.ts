@@ -143,6 +143,25 @@ describe('plain / TLS port mix-ups are permanent configuration errors', () => {
     }
   });
 
+  it('auto on a TLS port falls back to REST, as when no API answers there', async () => {
+    const rest = await RouterOsSimulator.start({
+      routers: 1,
+      tls: generateSelfSignedCertificate(),
+      protocol: 'rest',
+    });
+    try {
+      const d = routerDevice(collector, secure.router(0), 'auto-on-tls', {
+        transport: 'auto',
+        tls: { mode: 'insecure-self-signed' },
+        restPort: rest.router(0).port,
+      });
+      assert.equal((await collector.collect(d, collectContext())).data.transport, 'rest');
+    } finally {
+      collector.forget('auto-on-tls');
+      await rest.close();
+    }
+  });
+
   it('a port that closes on the login and does not speak TLS stays a transient reset', async () => {
     const srv = await rawServer((s) => s.once('data', () => s.destroy()));
     try {
