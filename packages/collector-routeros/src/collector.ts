@@ -12,6 +12,7 @@ import type { SessionParams } from './device-connections.js';
 import type { RouterOsSession } from './session.js';
 import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
 import { InterfaceRateTracker } from './interface-rates.js';
+import { PollDeadline } from './poll-deadline.js';
 import type { InterfaceSample } from './interface-rates.js';
 import {
   INTERFACE_PROPLIST,
@@ -35,12 +36,25 @@ type ResolvedTransport = 'api' | 'api-ssl' | 'rest';
 /** How long `auto` trusts what it found before probing again (a router may be upgraded). */
 const AUTO_REMEMBER_MS = 24 * 3_600_000;
 
-/** Errors that mean nothing answers on that port, so `auto` tries the other transport. */
+/**
+ * Errors that mean no plain API answers on that port, so `auto` tries the other transport
+ * (a TLS service on the API port is no plain API either).
+ */
 const UNREACHABLE = new Set<string>([
   RouterOsErrorCode.connectRefused,
   RouterOsErrorCode.connectTimeout,
+  RouterOsErrorCode.tlsHandshakeTimeout,
   RouterOsErrorCode.connectionReset,
+  RouterOsErrorCode.transportMismatch,
 ]);
+
+/**
+ * Keys in the collector's shared state. The registry already namespaces them under
+ * `routeros:` (in Redis `<prefix>:state:collectors:routeros:transport:<deviceId>`).
+ */
+export const routerOsKeys = {
+  transport: (deviceId: string): string => `transport:${deviceId}`,
+};
 
 type Print = (path: string, proplist?: readonly string[]) => Promise<Record<string, string>[]>;
 
@@ -78,8 +92,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
   readonly #o: ResolvedRouterOsCollectorOptions;
   readonly #connections: DeviceConnections;
   readonly #rates = new InterfaceRateTracker();
-  /** What `auto` found per device; bounded by the devices polled, dropped in forget. */
-  /** `auto` devices' transport as found by a probe, until the time given. */
+  /** `auto` devices' transport as found by a probe, until the time given; dropped in forget. */
   readonly #autoTransport = new Map<string, { transport: 'api' | 'rest'; until: number }>();
   /** Polls in flight, so a forget() during one is not undone by a connection it opens later. */
   readonly #polling = new InFlightPolls();
@@ -132,17 +145,22 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       password,
       commandTimeoutMs: o.commandTimeoutMs ?? this.#o.commandTimeoutMs,
     };
+    // The engine aborts the poll at timeout_ms; each phase's own timeout ends just before, so
+    // the phase that ran out (connect, TLS handshake, login, a command) is the error.
+    const deadline = new PollDeadline(this.#deps.clock, device.timeoutMs);
     let conn: RouterOsSession | undefined;
     const mark = this.#polling.begin(device.id);
     try {
       let transport: ResolvedTransport;
       if (o.transport !== 'auto') {
         transport = o.transport;
-        conn = await this.#connections.acquire(device.id, { ...base, transport, port }, ctx.signal);
+        const p = { ...base, transport, port };
+        conn = await this.#connections.acquire(device.id, p, ctx.signal, deadline);
       } else {
-        ({ transport, conn } = await this.#auto(device.id, base, port, o.restPort, ctx.signal));
+        const found = await this.#auto(device.id, base, port, o.restPort, ctx.signal, deadline);
+        ({ transport, conn } = found);
       }
-      return { data: await this.#poll(device, o, transport, conn, ctx.signal) };
+      return { data: await this.#poll(device, o, transport, conn, ctx.signal, deadline) };
     } catch (err) {
       const e = toCollectError(err);
       if (e.kind === 'permanent' || (conn && !conn.usable)) this.#connections.forget(device.id);
@@ -166,10 +184,11 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     apiPort: number,
     restPort: number | undefined,
     signal: AbortSignal,
+    deadline: PollDeadline,
   ): Promise<{ transport: 'api' | 'rest'; conn: RouterOsSession }> {
     const rest = { ...base, transport: 'rest' as const, port: restPort ?? ROUTEROS_REST_PORT };
     const api = { ...base, tls: undefined, transport: 'api' as const, port: apiPort };
-    const key = `routeros:transport:${deviceId}`;
+    const key = routerOsKeys.transport(deviceId);
     const now = this.#deps.clock.now();
     const cached = this.#autoTransport.get(deviceId);
     let known = cached && cached.until > now ? cached.transport : undefined;
@@ -182,7 +201,12 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       this.#autoTransport.set(deviceId, { transport: known, until: now + AUTO_REMEMBER_MS });
       return {
         transport: known,
-        conn: await this.#connections.acquire(deviceId, known === 'api' ? api : rest, signal),
+        conn: await this.#connections.acquire(
+          deviceId,
+          known === 'api' ? api : rest,
+          signal,
+          deadline,
+        ),
       };
     }
     const remember = async (t: 'api' | 'rest') => {
@@ -194,7 +218,7 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     };
     let apiError: CollectError;
     try {
-      const conn = await this.#connections.acquire(deviceId, api, signal);
+      const conn = await this.#connections.acquire(deviceId, api, signal, deadline);
       await remember('api');
       return { transport: 'api', conn };
     } catch (err) {
@@ -207,13 +231,15 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       }
     }
     try {
-      const conn = await this.#connections.acquire(deviceId, rest, signal);
+      const conn = await this.#connections.acquire(deviceId, rest, signal, deadline);
       await remember('rest');
       return { transport: 'rest', conn };
     } catch (err) {
       const restError = toCollectError(err);
-      if (UNREACHABLE.has(restError.code)) throw apiError; // neither answers: report the API side
-      if (restError.kind === 'permanent') await remember('rest');
+      const mismatch = restError.code === RouterOsErrorCode.transportMismatch;
+      // Neither answers: report the API side. A plain API on restPort is worth saying.
+      if (UNREACHABLE.has(restError.code) && !mismatch) throw apiError;
+      if (restError.kind === 'permanent' && !mismatch) await remember('rest');
       throw restError;
     }
   }
@@ -224,8 +250,9 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
     transport: ResolvedTransport,
     conn: RouterOsSession,
     signal: AbortSignal,
+    deadline: PollDeadline,
   ): Promise<RouterOsData> {
-    const run: Print = (path, proplist) => conn.print(path, proplist, signal);
+    const run: Print = (path, proplist) => conn.print(path, proplist, signal, deadline);
     const resource = run('/system/resource');
     const identity = run('/system/identity');
     // Rates need the time the counters were read, not when the slowest print finished.
@@ -261,13 +288,19 @@ export class RouterOsCollector implements Collector<RouterOsOptions> {
       const s = settled[5 + i];
       if (s?.status === 'fulfilled') extraResults[x.name] = s.value as ExtraResult;
     }
+    const system = normaliseSystem(res[0] ?? {}, id[0]);
     return {
       transport,
       sampledAt,
-      system: normaliseSystem(res[0] ?? {}, id[0]),
+      system,
       routerboard: normaliseRouterboard(rb?.[0]),
       health: normaliseHealth(hl ?? []),
-      interfaces: this.#rates.sample(device.id, sampledAt, ifs.map(normaliseInterface)),
+      interfaces: this.#rates.sample(
+        device.id,
+        sampledAt,
+        ifs.map(normaliseInterface),
+        system.uptimeSeconds,
+      ),
       extras: extraResults,
     };
   }

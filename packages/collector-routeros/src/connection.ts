@@ -9,7 +9,9 @@ import {
   RouterOsTrapError,
   classifySocketError,
 } from './errors.js';
-import { abortError, openSocket } from './transport.js';
+import { abortError, openSocket, speaksTls } from './transport.js';
+import { describeTimeout, uncapped } from './poll-deadline.js';
+import type { PhaseTimeout, PollDeadline } from './poll-deadline.js';
 import type { TlsSettings } from './transport.js';
 import type { RouterOsSession } from './session.js';
 
@@ -92,6 +94,8 @@ export interface CommandReply {
 export interface CommandOptions {
   /** Overrides the connection's command timeout. */
   readonly timeoutMs?: number;
+  /** True when `timeoutMs` is what was left of the poll (said in the error). */
+  readonly cappedByPoll?: boolean;
   /** Abort: the command is cancelled on the router and rejects at once. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -121,6 +125,8 @@ export class RouterOsConnection implements RouterOsSession {
   readonly #decoder: SentenceDecoder;
   readonly #pending = new Map<string, Pending>();
   #bufferedBytes = 0;
+  /** Bytes the router sent so far: the first ones tell a TLS port from an API one. */
+  #received = 0;
   #nextTag = 0;
   #failure: CollectError | undefined;
 
@@ -144,14 +150,29 @@ export class RouterOsConnection implements RouterOsSession {
     );
   }
 
-  /** Connects (TCP or TLS), without logging in. */
+  /**
+   * Connects (TCP or TLS), without logging in. `deadline` (the poll's) caps the connect
+   * timeout, so a poll that runs out while connecting says so.
+   */
   static async open(
     options: RouterOsConnectionOptions,
     signal?: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<RouterOsConnection> {
     const o = resolveConnectionOptions(options);
-    const socket = await openSocket({ ...o, signal });
+    const t = deadline?.cap(o.connectTimeoutMs) ?? uncapped(o.connectTimeoutMs);
+    const socket = await openSocket({
+      ...o,
+      connectTimeoutMs: t.ms,
+      cappedByPoll: t.cappedByPoll,
+      signal,
+    });
     return new RouterOsConnection(o, socket);
+  }
+
+  /** The command timeout, capped by the poll's deadline when there is one. */
+  #commandTimeout(deadline: PollDeadline | undefined): PhaseTimeout {
+    return deadline?.cap(this.#o.commandTimeoutMs) ?? uncapped(this.#o.commandTimeoutMs);
   }
 
   /** False once the connection failed or was closed. */
@@ -166,15 +187,34 @@ export class RouterOsConnection implements RouterOsSession {
 
   /**
    * `/login =name= =password=` (RouterOS 6.43+). Rejects permanently on bad credentials,
-   * a user without the api policy, or a pre-6.43 router (challenge login).
+   * a user without the api policy, a pre-6.43 router (challenge login), or a TLS port
+   * (`ROS_TRANSPORT_MISMATCH`); with `ROS_LOGIN_TIMEOUT` when unanswered in time.
    */
-  async login(name: string, password: string, signal?: AbortSignal): Promise<void> {
+  async login(
+    name: string,
+    password: string,
+    signal?: AbortSignal,
+    deadline?: PollDeadline,
+  ): Promise<void> {
     let reply: CommandReply;
+    const timeout = this.#commandTimeout(deadline);
     try {
       reply = await this.command(['/login', `=name=${name}`, `=password=${password}`], {
         signal,
+        timeoutMs: timeout.ms,
+        cappedByPoll: timeout.cappedByPoll,
       });
     } catch (err) {
+      if (err instanceof CollectError && err.code === RouterOsErrorCode.commandTimeout) {
+        this.close();
+        throw CollectError.transient(
+          RouterOsErrorCode.loginTimeout,
+          `${this.endpoint}: connected, but the router did not answer the login within ${describeTimeout(timeout)}`,
+        );
+      }
+      if (err instanceof CollectError && err.code === RouterOsErrorCode.connectionReset) {
+        throw await this.#closedOnLogin(err, signal, deadline);
+      }
       if (!(err instanceof RouterOsTrapError)) throw err;
       this.close();
       const msg = err.message;
@@ -199,6 +239,36 @@ export class RouterOsConnection implements RouterOsSession {
   }
 
   /**
+   * The router closed the connection without a byte in answer to the login. A RouterOS API
+   * always answers a login; a TLS service drops a client that does not speak TLS. One TLS
+   * handshake (no request, nothing sent after it) tells the two apart.
+   */
+  async #closedOnLogin(
+    err: CollectError,
+    signal: AbortSignal | undefined,
+    deadline: PollDeadline | undefined,
+  ): Promise<CollectError> {
+    if (this.#o.tls || this.#received > 0 || signal?.aborted) return err;
+    const t = deadline?.cap(this.#o.connectTimeoutMs) ?? uncapped(this.#o.connectTimeoutMs);
+    const tls = await speaksTls({
+      host: this.#o.host,
+      port: this.#o.port,
+      timeoutMs: t.ms,
+      clock: this.#o.clock,
+      signal,
+    });
+    return tls ? this.#tlsPortError(err) : err;
+  }
+
+  #tlsPortError(cause: unknown): CollectError {
+    return CollectError.permanent(
+      RouterOsErrorCode.transportMismatch,
+      `${this.endpoint}: this port speaks TLS (api-ssl?); options.transport is "api": set it to "api-ssl", or use the plain API port (8728)`,
+      cause,
+    );
+  }
+
+  /**
    * Sends one command (`words[0]` is the path, then `=name=value` / `?query` words) and
    * resolves with its complete reply. A `!trap` rejects with {@link RouterOsTrapError}.
    */
@@ -209,6 +279,7 @@ export class RouterOsConnection implements RouterOsSession {
     if (signal?.aborted) return Promise.reject(abortError(signal, `${this.endpoint} ${command}`));
     const tag = String(++this.#nextTag);
     const timeoutMs = options.timeoutMs ?? this.#o.commandTimeoutMs;
+    const within = describeTimeout({ ms: timeoutMs, cappedByPoll: options.cappedByPoll ?? false });
     return new Promise<CommandReply>((resolve, reject) => {
       const onAbort = () => this.#abandon(tag, abortError(signal, `${this.endpoint} ${command}`));
       const timer = this.#o.clock.setTimeout(() => {
@@ -216,7 +287,7 @@ export class RouterOsConnection implements RouterOsSession {
           tag,
           CollectError.transient(
             RouterOsErrorCode.commandTimeout,
-            `${this.endpoint} ${command}: no complete reply within ${timeoutMs} ms`,
+            `${this.endpoint} ${command}: no complete reply within ${within}`,
           ),
         );
       }, timeoutMs);
@@ -244,10 +315,13 @@ export class RouterOsConnection implements RouterOsSession {
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<Record<string, string>[]> {
     const words = [`${path}/print`];
     if (proplist && proplist.length > 0) words.push(`=.proplist=${proplist.join(',')}`);
-    return (await this.command(words, { signal })).items;
+    const t = this.#commandTimeout(deadline);
+    return (await this.command(words, { signal, timeoutMs: t.ms, cappedByPoll: t.cappedByPoll }))
+      .items;
   }
 
   /** Rejects a pending command and asks the router to stop it; an unanswered cancel = hung. */
@@ -282,6 +356,12 @@ export class RouterOsConnection implements RouterOsSession {
 
   #onData(chunk: Buffer): void {
     if (this.#failure) return;
+    // No RouterOS reply starts with 0x14-0x17 (a 20-23 byte reply word); a TLS record does.
+    if (this.#received === 0 && !this.#o.tls && looksLikeTlsRecord(chunk)) {
+      this.#fail(this.#tlsPortError(undefined));
+      return;
+    }
+    this.#received += chunk.length;
     let sentences: string[][];
     try {
       sentences = this.#decoder.push(chunk);
@@ -380,4 +460,10 @@ export class RouterOsConnection implements RouterOsSession {
       CollectError.transient(RouterOsErrorCode.closed, `${this.endpoint}: connection closed`),
     );
   }
+}
+
+/** A TLS record header (content type 20-23, version major 3) at the start of `chunk`. */
+function looksLikeTlsRecord(chunk: Buffer): boolean {
+  const type = chunk[0];
+  return type !== undefined && type >= 0x14 && type <= 0x17 && (chunk.length < 2 || chunk[1] === 3);
 }

@@ -6,6 +6,7 @@ import { RestSession } from './rest-session.js';
 import { abortError } from './transport.js';
 import type { RouterOsSession } from './session.js';
 import type { TlsSettings } from './transport.js';
+import type { PollDeadline } from './poll-deadline.js';
 
 /** What identifies a usable session: if any of it changes, a new connection is opened. */
 export interface SessionParams {
@@ -34,8 +35,9 @@ export interface DeviceConnectionsOptions {
 }
 
 /**
- * One logged-in session (API connection or REST keep-alive agent) per device, reused across polls, replaced when it failed or its
- * parameters changed, closed on {@link forget} and {@link close}.
+ * One logged-in session (API connection or REST keep-alive agent) per device, reused across
+ * polls, replaced when it failed or its parameters changed, closed on {@link forget} and
+ * {@link close}.
  */
 export class DeviceConnections {
   readonly #o: DeviceConnectionsOptions;
@@ -50,8 +52,16 @@ export class DeviceConnections {
     return this.#entries.size;
   }
 
-  /** The device's usable connection, opening and logging in a new one when needed. */
-  async acquire(deviceId: string, p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
+  /**
+   * The device's usable connection, opening and logging in a new one when needed; `deadline`
+   * (the poll's) caps the connect and login timeouts.
+   */
+  async acquire(
+    deviceId: string,
+    p: SessionParams,
+    signal: AbortSignal,
+    deadline?: PollDeadline,
+  ): Promise<RouterOsSession> {
     if (this.#closed) throw this.#closedError();
     const key = JSON.stringify([
       p.transport,
@@ -79,7 +89,7 @@ export class DeviceConnections {
       key,
       password: p.password,
       abort,
-      connection: this.#open(p, AbortSignal.any([signal, abort.signal])),
+      connection: this.#open(p, AbortSignal.any([signal, abort.signal]), deadline),
     };
     this.#entries.set(deviceId, entry);
     try {
@@ -90,8 +100,12 @@ export class DeviceConnections {
     }
   }
 
-  async #open(p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
-    if (p.transport === 'rest') return this.#openRest(p, signal);
+  async #open(
+    p: SessionParams,
+    signal: AbortSignal,
+    deadline: PollDeadline | undefined,
+  ): Promise<RouterOsSession> {
+    if (p.transport === 'rest') return this.#openRest(p, signal, deadline);
     const c = await RouterOsConnection.open(
       {
         host: p.host,
@@ -104,9 +118,10 @@ export class DeviceConnections {
         clock: this.#o.clock,
       },
       signal,
+      deadline,
     );
     try {
-      await c.login(p.username, p.password, signal);
+      await c.login(p.username, p.password, signal, deadline);
     } catch (err) {
       c.close();
       throw err;
@@ -118,7 +133,11 @@ export class DeviceConnections {
     return c;
   }
 
-  async #openRest(p: SessionParams, signal: AbortSignal): Promise<RouterOsSession> {
+  async #openRest(
+    p: SessionParams,
+    signal: AbortSignal,
+    deadline: PollDeadline | undefined,
+  ): Promise<RouterOsSession> {
     if (!p.tls) throw new TypeError('REST needs TLS settings');
     const s = new RestSession({
       host: p.host,
@@ -131,7 +150,7 @@ export class DeviceConnections {
       clock: this.#o.clock,
     });
     try {
-      await s.login(signal);
+      await s.login(signal, deadline);
     } catch (err) {
       s.close();
       throw err;

@@ -7,13 +7,22 @@ import { CollectError, PollfleetError } from '@pollfleet/core';
 export const RouterOsErrorCode = {
   /** TCP connection refused (nothing listening, API service disabled). Transient. */
   connectRefused: 'ROS_CONNECT_REFUSED',
-  /** No TCP/TLS connection within the connect timeout. Transient. */
+  /** No TCP connection within the connect timeout (or the poll's remaining time). Transient. */
   connectTimeout: 'ROS_CONNECT_TIMEOUT',
+  /** TCP connected, but the TLS handshake did not complete in time. Transient. */
+  tlsHandshakeTimeout: 'ROS_TLS_HANDSHAKE_TIMEOUT',
+  /** Connected, but the router did not answer the login in time. Transient. */
+  loginTimeout: 'ROS_LOGIN_TIMEOUT',
+  /**
+   * The port speaks TLS to a plain API client, or not TLS to a TLS one: `options.transport`
+   * does not match the port. Permanent.
+   */
+  transportMismatch: 'ROS_TRANSPORT_MISMATCH',
   /** The peer reset or closed the connection, possibly mid-reply. Transient. */
   connectionReset: 'ROS_CONNECTION_RESET',
   /** Any other socket error (host unreachable...). Transient. */
   network: 'ROS_NETWORK',
-  /** A command got no complete reply within the command timeout. Transient. */
+  /** A command got no complete reply within the command timeout (or the poll's remaining time). Transient. */
   commandTimeout: 'ROS_COMMAND_TIMEOUT',
   /** The router sent bytes that are not a valid API reply. Transient; the connection is dropped. */
   protocol: 'ROS_PROTOCOL',

@@ -5,6 +5,7 @@ export * from './connection.js';
 export * from './normalise.js';
 export * from './interface-rates.js';
 export * from './options.js';
+export * from './poll-deadline.js';
 export * from './device-connections.js';
 export * from './session.js';
 export * from './rest-session.js';

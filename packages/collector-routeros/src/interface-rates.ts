@@ -10,12 +10,26 @@ export interface InterfaceRates {
 
 export type InterfaceSample = InterfaceCounters & InterfaceRates;
 
-interface Previous {
-  readonly at: number;
+/**
+ * How much less than the time between two polls the router's uptime may grow before the
+ * router counts as rebooted in between: the uptime's one-second resolution (RouterOS 6), the
+ * few ms between the `/system/resource` and `/interface` replies, and clock drift, with room
+ * to spare. No router reboots in less, so every reboot between two polls is caught.
+ */
+export const REBOOT_UPTIME_MARGIN_MS = 5000;
+
+interface PreviousCounters {
   readonly rxBytes: number | null;
   readonly txBytes: number | null;
   readonly rxPackets: number | null;
   readonly txPackets: number | null;
+}
+
+interface PreviousSample {
+  readonly at: number;
+  /** Router uptime at that sample, seconds; null when the router did not say. */
+  readonly uptimeSeconds: number | null;
+  readonly interfaces: Map<string, PreviousCounters>;
 }
 
 function rate(
@@ -28,38 +42,58 @@ function rate(
   return ((now - prev) * scale) / seconds;
 }
 
+const NO_RATES: InterfaceRates = {
+  rxBitsPerSecond: null,
+  txBitsPerSecond: null,
+  rxPacketsPerSecond: null,
+  txPacketsPerSecond: null,
+};
+
+/**
+ * True when the router restarted between two samples: its uptime went back, or grew by less
+ * than the time between the samples minus {@link REBOOT_UPTIME_MARGIN_MS}. Counters that
+ * restarted from zero may have grown past the old reading, so a counter decrease alone does
+ * not show every reboot.
+ */
+function rebootedBetween(prev: PreviousSample, at: number, uptimeSeconds: number | null): boolean {
+  if (prev.uptimeSeconds === null || uptimeSeconds === null) return false;
+  const grewMs = (uptimeSeconds - prev.uptimeSeconds) * 1000;
+  return grewMs < 0 || grewMs < at - prev.at - REBOOT_UPTIME_MARGIN_MS;
+}
+
 /**
  * Previous interface counters per device, keyed by interface id (or name), so each poll can
  * report rates. Holds only the interfaces of the last sample of each device; {@link forget}
  * drops a device.
  */
 export class InterfaceRateTracker {
-  readonly #previous = new Map<string, Map<string, Previous>>();
+  readonly #previous = new Map<string, PreviousSample>();
 
-  /** Adds rates to `counters` sampled at `at` (epoch ms) and remembers them for next time. */
-  sample(deviceId: string, at: number, counters: readonly InterfaceCounters[]): InterfaceSample[] {
+  /**
+   * Adds rates to `counters` sampled at `at` (epoch ms) and remembers them for next time.
+   * `uptimeSeconds` (the router's, null when unknown) detects reboots between samples.
+   */
+  sample(
+    deviceId: string,
+    at: number,
+    counters: readonly InterfaceCounters[],
+    uptimeSeconds: number | null = null,
+  ): InterfaceSample[] {
     const before = this.#previous.get(deviceId);
-    const next = new Map<string, Previous>();
+    const seconds = before ? (at - before.at) / 1000 : 0;
+    const comparable =
+      before !== undefined && seconds > 0 && !rebootedBetween(before, at, uptimeSeconds);
+    const next = new Map<string, PreviousCounters>();
     const out = counters.map((c) => {
       const key = c.id ?? c.name;
-      const p = before?.get(key);
+      const p = comparable ? before.interfaces.get(key) : undefined;
       next.set(key, {
-        at,
         rxBytes: c.rxBytes,
         txBytes: c.txBytes,
         rxPackets: c.rxPackets,
         txPackets: c.txPackets,
       });
-      const seconds = p ? (at - p.at) / 1000 : 0;
-      if (!p || !(seconds > 0)) {
-        return {
-          ...c,
-          rxBitsPerSecond: null,
-          txBitsPerSecond: null,
-          rxPacketsPerSecond: null,
-          txPacketsPerSecond: null,
-        };
-      }
+      if (!p) return { ...c, ...NO_RATES };
       return {
         ...c,
         rxBitsPerSecond: rate(c.rxBytes, p.rxBytes, seconds, 8),
@@ -68,7 +102,7 @@ export class InterfaceRateTracker {
         txPacketsPerSecond: rate(c.txPackets, p.txPackets, seconds, 1),
       };
     });
-    this.#previous.set(deviceId, next);
+    this.#previous.set(deviceId, { at, uptimeSeconds, interfaces: next });
     return out;
   }
 

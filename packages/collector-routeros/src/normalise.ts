@@ -144,12 +144,17 @@ export interface HealthSensor {
   readonly unit: string | null;
 }
 
+/**
+ * The unit RouterOS 7 would print as `type`, from the sensor's name (RouterOS 6 prints none).
+ * Numbered sensors (`board-temperature1`, `voltage2`, `fan2-speed`) count as their kind.
+ */
 function unitFromName(name: string): string | null {
-  if (/voltage$/.test(name)) return 'V';
-  if (/temperature$/.test(name)) return 'C';
-  if (/fan\d*-speed$/.test(name)) return 'RPM';
-  if (/current$/.test(name)) return 'A';
-  if (/power(-consumption)?$/.test(name)) return 'W';
+  const kind = name.replace(/\d+$/, '');
+  if (/voltage$/.test(kind)) return 'V';
+  if (/temperature$/.test(kind)) return 'C';
+  if (/fan\d*-speed$/.test(kind)) return 'RPM';
+  if (/current$/.test(kind)) return 'A';
+  if (/power(-consumption)?$/.test(kind)) return 'W';
   return null;
 }
 

@@ -16,8 +16,8 @@ export interface ExtraCommand {
 export interface RouterOsOptions {
   /**
    * `api` (TCP 8728), `api-ssl` (TLS 8729), `rest` (RouterOS 7 REST API over HTTPS, 443), or
-   * `auto`: try the plain API on the row's port; if nothing answers there, REST on `restPort`;
-   * the answer is remembered per device.
+   * `auto`: try the plain API on the row's port; if no plain API answers there, REST on
+   * `restPort`; the answer is remembered per device.
    */
   readonly transport: 'api' | 'api-ssl' | 'rest' | 'auto';
   /** Certificate check for api-ssl, rest and the REST side of auto; undefined for api. */
@@ -29,7 +29,10 @@ export interface RouterOsOptions {
   readonly restPort: number | undefined;
   /** User name when the credentials carry none. */
   readonly username: string | undefined;
-  /** Per-command timeout for this device; the collector's default when undefined. */
+  /**
+   * Per-command timeout for this device; the collector's default when undefined. Capped, like
+   * every phase's timeout, by what is left of the device's `timeout_ms`.
+   */
   readonly commandTimeoutMs: number | undefined;
   readonly extras: readonly ExtraCommand[];
 }
@@ -193,12 +196,13 @@ function parseExtras(raw: unknown, bad: Bad): ExtraCommand[] {
 /** Collector-wide settings (not per device). */
 export interface RouterOsCollectorOptions {
   /**
-   * TCP connect plus TLS handshake.
+   * TCP connect plus TLS handshake; capped by what is left of the device's `timeout_ms`.
    * @defaultValue 5000
    */
   connectTimeoutMs?: number;
   /**
-   * Default per-command timeout; a device's `commandTimeoutMs` overrides it.
+   * Default per-command timeout (the login too); a device's `commandTimeoutMs` overrides it.
+   * Capped by what is left of the device's `timeout_ms`.
    * @defaultValue 10000
    */
   commandTimeoutMs?: number;

@@ -5,6 +5,8 @@ import type { Clock } from '@pollfleet/core';
 import { RouterOsErrorCode, RouterOsTrapError } from './errors.js';
 import { abortError, openSocket } from './transport.js';
 import type { TlsSettings } from './transport.js';
+import { describeTimeout, uncapped } from './poll-deadline.js';
+import type { PhaseTimeout, PollDeadline } from './poll-deadline.js';
 import type { RouterOsSession } from './session.js';
 
 export interface RestSessionOptions {
@@ -31,24 +33,32 @@ export interface RestSessionOptions {
   readonly clock?: Clock;
 }
 
+/** Request option carrying a connect timeout to {@link CheckedAgent.createConnection}. */
+const CONNECT_TIMEOUT = 'pollfleetConnectTimeout';
+
 /**
  * An agent whose connections are made by {@link openSocket}: the certificate (CA, pinned
  * fingerprint or explicit self-signed) is checked before any request, and so before the
  * Authorization header, is written.
  */
 class CheckedAgent extends https.Agent {
-  readonly #open: () => ReturnType<typeof openSocket>;
+  readonly #open: (connectTimeout: PhaseTimeout | undefined) => ReturnType<typeof openSocket>;
 
-  constructor(open: () => ReturnType<typeof openSocket>, maxSockets: number) {
+  constructor(
+    open: (connectTimeout: PhaseTimeout | undefined) => ReturnType<typeof openSocket>,
+    maxSockets: number,
+  ) {
     super({ keepAlive: true, maxSockets });
     this.#open = open;
   }
 
   override createConnection(
-    _options: unknown,
+    options: unknown,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): undefined {
-    this.#open().then(
+    // The request's options reach here: the poll's capped connect timeout rides along.
+    const t = (options as { [CONNECT_TIMEOUT]?: PhaseTimeout } | null)?.[CONNECT_TIMEOUT];
+    this.#open(t).then(
       (socket) => callback?.(null, socket),
       (err: unknown) => callback?.(err as Error, undefined as unknown as Duplex),
     );
@@ -65,6 +75,7 @@ export class RestSession implements RouterOsSession {
   readonly #agent: CheckedAgent;
   readonly #auth: string;
   readonly #requestTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
   readonly #maxBodyBytes: number;
   readonly #clock: Clock;
   readonly #maxSockets: number;
@@ -84,14 +95,16 @@ export class RestSession implements RouterOsSession {
     this.#maxBodyBytes = o.maxBodyBytes ?? 16 * 1024 * 1024;
     this.#auth = `Basic ${Buffer.from(`${o.username}:${o.password}`, 'utf8').toString('base64')}`;
     const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
+    this.#connectTimeoutMs = connectTimeoutMs;
     this.#maxSockets = o.maxSockets ?? 4;
     this.#agent = new CheckedAgent(
-      () =>
+      (t) =>
         openSocket({
           host: o.host,
           port: o.port,
           tls: o.tls,
-          connectTimeoutMs,
+          connectTimeoutMs: t?.ms ?? connectTimeoutMs,
+          cappedByPoll: t?.cappedByPoll,
           clock: this.#clock,
         }),
       this.#maxSockets,
@@ -102,19 +115,33 @@ export class RestSession implements RouterOsSession {
     return this.#failure === undefined;
   }
 
-  /** Checks the credentials with one small request (REST has no login step). */
-  async login(signal: AbortSignal): Promise<void> {
-    await this.print('/system/identity', ['name'], signal);
+  /**
+   * Checks the credentials with one small request (REST has no login step); unanswered in
+   * time it is `ROS_LOGIN_TIMEOUT`.
+   */
+  async login(signal: AbortSignal, deadline?: PollDeadline): Promise<void> {
+    try {
+      await this.print('/system/identity', ['name'], signal, deadline);
+    } catch (err) {
+      if (err instanceof CollectError && err.code === RouterOsErrorCode.commandTimeout) {
+        throw CollectError.transient(
+          RouterOsErrorCode.loginTimeout,
+          `${this.endpoint}: connected, but the router did not answer the first REST request (the login check) in time: ${err.message}`,
+        );
+      }
+      throw err;
+    }
   }
 
   async print(
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<Record<string, string>[]> {
     await this.#acquireSlot(path, signal);
     try {
-      return await this.#get(path, proplist, signal);
+      return await this.#get(path, proplist, signal, deadline);
     } finally {
       const next = this.#waiting.shift();
       if (next) next();
@@ -147,7 +174,10 @@ export class RestSession implements RouterOsSession {
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
+    deadline: PollDeadline | undefined,
   ): Promise<Record<string, string>[]> {
+    const timeout = deadline?.cap(this.#requestTimeoutMs) ?? uncapped(this.#requestTimeoutMs);
+    const connectTimeout = deadline?.cap(this.#connectTimeoutMs);
     if (this.#failure) return Promise.reject(this.#failure);
     if (signal.aborted) return Promise.reject(abortError(signal, `${this.endpoint} ${path}`));
     const query =
@@ -172,16 +202,17 @@ export class RestSession implements RouterOsSession {
         path: `/rest${path}${query}`,
         // The router's address, not the agent's default "localhost".
         headers: { host: this.endpoint, authorization: this.#auth, accept: 'application/json' },
+        ...(connectTimeout ? { [CONNECT_TIMEOUT]: connectTimeout } : {}),
       });
       const onAbort = () => finish(abortError(signal, `${this.endpoint} ${path}`));
       const timer = this.#clock.setTimeout(() => {
         finish(
           CollectError.transient(
             RouterOsErrorCode.commandTimeout,
-            `${this.endpoint} GET /rest${path}: no complete reply within ${this.#requestTimeoutMs} ms`,
+            `${this.endpoint} GET /rest${path}: no complete reply within ${describeTimeout(timeout)}`,
           ),
         );
-      }, this.#requestTimeoutMs);
+      }, timeout.ms);
       signal.addEventListener('abort', onAbort, { once: true });
       req.on('error', (err) =>
         finish(

@@ -1,3 +1,5 @@
+import type { PollDeadline } from './poll-deadline.js';
+
 /**
  * What the collector needs from a transport: prints, a health flag and close. The API
  * connection and the REST session both provide it, so one collector serves both kinds of router.
@@ -7,12 +9,14 @@ export interface RouterOsSession {
   readonly usable: boolean;
   /**
    * The items of `<path>/print` (`path` like `/interface`), only `proplist` properties when
-   * given. A refusal by the router rejects with `RouterOsTrapError`.
+   * given. A refusal by the router rejects with `RouterOsTrapError`. `deadline` (the poll's)
+   * caps the command's timeout, so a poll that runs out says which command was waiting.
    */
   print(
     path: string,
     proplist: readonly string[] | undefined,
     signal: AbortSignal,
+    deadline?: PollDeadline,
   ): Promise<Record<string, string>[]>;
   close(): void;
 }

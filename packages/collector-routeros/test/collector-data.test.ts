@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectorRegistry, systemClock } from '@pollfleet/core';
+import { CollectError, CollectorRegistry, systemClock } from '@pollfleet/core';
 import type { Clock, CollectContext, DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector, registerRouterOsCollector } from '@pollfleet/collector-routeros';
-import type { RouterOsOptions } from '@pollfleet/collector-routeros';
+import type { RouterOsData, RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import { RouterOsSimulator } from '@pollfleet/testing/routeros-simulator';
 import type { SimulatedRouter } from '@pollfleet/testing/routeros-simulator';
@@ -108,6 +108,43 @@ describe('RouterOS collector data, RouterOS 6.49 and 7.18', () => {
     assert.deepEqual((await poll(1)).health, expected);
   });
 
+  it('gives numbered sensors (board-temperature1, voltage2) the same units on 6 and 7', async () => {
+    const sensors = [
+      { name: 'board-temperature1', value: '41', type: 'C' },
+      { name: 'board-temperature2', value: '39', type: 'C' },
+      { name: 'voltage2', value: '12.1', type: 'V' },
+      { name: 'psu1-voltage', value: '53.4', type: 'V' },
+      { name: 'psu2-current2', value: '1.2', type: 'A' },
+      { name: 'fan2-speed', value: '5220', type: 'RPM' },
+      { name: 'power-consumption1', value: '23.5', type: 'W' },
+      { name: 'fan-state', value: 'ok', type: '' },
+    ];
+    const own = await RouterOsSimulator.start({
+      routers: [
+        { version: '7.18.2', sensors },
+        { version: '6.49.10', sensors },
+      ],
+      now: () => now,
+    });
+    try {
+      const [v7, v6] = await Promise.all(
+        [0, 1].map(async (i) => {
+          const d = routerDevice(collector, own.router(i), `numbered-${i}`);
+          return (await collector.collect(d, ctx())).data.health;
+        }),
+      );
+      assert.deepEqual(v6, v7);
+      assert.deepEqual(
+        v6?.map((x) => [x.name, x.unit]),
+        sensors.map((x) => [x.name, x.type === '' ? null : x.type]),
+      );
+    } finally {
+      collector.forget('numbered-0');
+      collector.forget('numbered-1');
+      await own.close();
+    }
+  });
+
   it('reports a CHR (no routerboard, no sensors) with nulls, not errors', async () => {
     const chr = await poll(2);
     assert.equal(chr.routerboard, null);
@@ -138,6 +175,56 @@ describe('RouterOS collector data, RouterOS 6.49 and 7.18', () => {
     assert.equal(e2?.rxPacketsPerSecond, 125);
     assert.equal(second.interfaces[1]?.rxBitsPerSecond, 2_000_000);
     assert.equal(second.sampledAt - first.sampledAt, 10_000);
+  });
+
+  it('nulls the rates when uptime went back or grew less than the time between polls', async () => {
+    const own = await RouterOsSimulator.start({ routers: 1, now: () => now });
+    const r = own.router(0);
+    const d = routerDevice(collector, r, 'reboot');
+    const ether1 = (p: RouterOsData) => p.interfaces.find((i) => i.name === 'ether1');
+    // A reboot drops the connection: the first poll after it may find the old one closed.
+    const pollAfterReboot = async (): Promise<RouterOsData> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await collector.collect(d, ctx())).data;
+        } catch (err) {
+          if (attempt >= 3 || !(err instanceof CollectError) || err.kind !== 'transient') throw err;
+        }
+      }
+    };
+    try {
+      const before = (await collector.collect(d, ctx())).data;
+      // Reboots, is back for 60 s with traffic fast enough to end above the old counters.
+      const upBefore = before.system.uptimeSeconds ?? 0;
+      now += 90_000;
+      const scale = Math.ceil((2 * upBefore) / 60);
+      r.reboot({ uptimeSeconds: 60, trafficScale: scale });
+      const afterReboot = await pollAfterReboot();
+      assert.ok((afterReboot.system.uptimeSeconds ?? Infinity) < upBefore);
+      assert.ok((ether1(afterReboot)?.rxBytes ?? 0) > (ether1(before)?.rxBytes ?? 0));
+      assert.equal(ether1(afterReboot)?.rxBitsPerSecond, null, 'uptime went back: no rate');
+      now += 10_000;
+      const next = (await collector.collect(d, ctx())).data;
+      assert.equal(ether1(next)?.rxBitsPerSecond, 1_000_000 * scale, 'rates again after it');
+
+      // Polled 10 s after a reboot; 100 s later it has rebooted again and been up 50 s: uptime
+      // and counters are above the previous poll's, but uptime grew 40 s in 100 s.
+      r.reboot({ uptimeSeconds: 10 });
+      const low = await pollAfterReboot();
+      now += 100_000;
+      r.reboot({ uptimeSeconds: 50 });
+      const grewLess = await pollAfterReboot();
+      assert.ok((grewLess.system.uptimeSeconds ?? 0) > (low.system.uptimeSeconds ?? Infinity));
+      assert.ok((ether1(grewLess)?.rxBytes ?? 0) > (ether1(low)?.rxBytes ?? 0));
+      assert.equal(
+        ether1(grewLess)?.rxBitsPerSecond,
+        null,
+        'uptime grew 40 s in 100 s: rebooted in between, no rate',
+      );
+    } finally {
+      collector.forget('reboot');
+      await own.close();
+    }
   });
 
   it('runs the configured extras, with !empty, absent menus and values normalised', async () => {

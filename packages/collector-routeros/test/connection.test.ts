@@ -182,7 +182,7 @@ describe('RouterOS API client against the simulator', () => {
     try {
       await assert.rejects(
         connect(r, { commandTimeoutMs: 100, cancelTimeoutMs: 50 }),
-        isCollectError('transient', 'ROS_COMMAND_TIMEOUT'),
+        isCollectError('transient', 'ROS_LOGIN_TIMEOUT'),
       );
     } finally {
       r.faults = {};

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { CollectError, systemClock } from '@pollfleet/core';
 import type { CollectContext, DeviceSpec } from '@pollfleet/core';
-import { RouterOsCollector } from '@pollfleet/collector-routeros';
+import { RouterOsCollector, routerOsKeys } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
 import { MemorySharedState, testLogger } from '@pollfleet/testing';
 import {
@@ -145,7 +145,7 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
         options: a.parseOptions(auto, 'auto-api'),
       };
       assert.equal((await a.collect(apiDevice, ctx())).data.transport, 'api');
-      assert.equal(await shared.get('routeros:transport:auto-api'), 'api');
+      assert.equal(await shared.get(routerOsKeys.transport('auto-api')), 'api');
 
       const restDevice = {
         ...device(api.router(0), 'auto-rest', auto),
@@ -153,11 +153,12 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
         options: a.parseOptions(auto, 'auto-rest'),
       };
       assert.equal((await a.collect(restDevice, ctx())).data.transport, 'rest');
-      assert.equal(apiVisits, 1);
+      // The API probe, and the TLS check of a port that closed on the login without a byte.
+      assert.equal(apiVisits, 2);
       assert.equal((await a.collect(restDevice, ctx())).data.transport, 'rest');
       // Another pod (same shared state) goes straight to REST: no second probe of the API port.
       assert.equal((await b.collect(restDevice, ctx())).data.transport, 'rest');
-      assert.equal(apiVisits, 1);
+      assert.equal(apiVisits, 2);
     } finally {
       await a.close();
       await b.close();
@@ -174,14 +175,15 @@ describe('REST transport (RouterOS 7 over HTTPS) against the simulator', () => {
     try {
       const slow = { ...pinned(), commandTimeoutMs: 100 };
       r.faults = { slowReplyMs: 400 };
+      // REST has no login: its first request (the credentials check) is what times out.
       await assert.rejects(
         c.collect(device(r, 'rest-slow', slow), ctx()),
-        code('transient', 'ROS_COMMAND_TIMEOUT'),
+        code('transient', 'ROS_LOGIN_TIMEOUT'),
       );
       r.faults = { hangAfterAccept: true };
       await assert.rejects(
         c.collect(device(r, 'rest-hang', pinned()), ctx()),
-        code('transient', 'ROS_CONNECT_TIMEOUT'),
+        code('transient', 'ROS_TLS_HANDSHAKE_TIMEOUT'),
       );
     } finally {
       r.faults = {};

@@ -83,7 +83,9 @@ describe('api-ssl (TLS) against the simulator', () => {
         connectTimeoutMs: 150,
       }),
       (e: unknown) =>
-        e instanceof CollectError && e.code === 'ROS_CONNECT_TIMEOUT' && e.kind === 'transient',
+        e instanceof CollectError &&
+        e.code === 'ROS_TLS_HANDSHAKE_TIMEOUT' &&
+        e.kind === 'transient',
     );
   });
 });

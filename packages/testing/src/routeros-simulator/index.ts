@@ -8,7 +8,7 @@
  * ```ts
  * const sim = await RouterOsSimulator.start({ routers: 64, defaults: { version: '6.49.10' } });
  * sim.router(3).faults = { dropMidReply: true };   // or slowReplyMs, malformedLength,
- * // rejectLogin, hangAfterAccept, hangAfterLogin, fatal, stall: ['/interface'], trap: [...]
+ * // rejectLogin, hangLogin, tlsClientHello, hangAfterAccept, hangAfterLogin, fatal, stall: ['/interface'], trap: [...]
  * await sim.close();
  * ```
  *

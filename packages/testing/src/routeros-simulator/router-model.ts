@@ -14,6 +14,14 @@ export interface SimulatedInterface {
   readonly rxBytesPerSecond: number;
 }
 
+/** One health sensor; printed as a property (RouterOS 6) or an item with `type` (7). */
+export interface SimulatedSensor {
+  readonly name: string;
+  readonly value: string;
+  /** What RouterOS 7 prints as `type` (`C`, `V`, `RPM`...); empty for states. */
+  readonly type: string;
+}
+
 export interface RouterModelOptions {
   /**
    * RouterOS version string as `/system/resource` prints it, without the channel.
@@ -28,6 +36,11 @@ export interface RouterModelOptions {
    * @defaultValue true
    */
   routerboard?: boolean;
+  /**
+   * Health sensors (none on a CHR whatever this says).
+   * @defaultValue voltage, temperature, cpu-temperature, fan1-speed, psu1-state
+   */
+  sensors?: readonly SimulatedSensor[];
   /** @defaultValue 4 ethernet interfaces */
   interfaces?: readonly SimulatedInterface[];
   /**
@@ -59,6 +72,14 @@ function defaultInterfaces(): SimulatedInterface[] {
   }));
 }
 
+const DEFAULT_SENSORS: readonly SimulatedSensor[] = [
+  { name: 'voltage', value: '24.1', type: 'V' },
+  { name: 'temperature', value: '35', type: 'C' },
+  { name: 'cpu-temperature', value: '48', type: 'C' },
+  { name: 'fan1-speed', value: '3000', type: 'RPM' },
+  { name: 'psu1-state', value: 'ok', type: '' },
+];
+
 function formatUptime(totalSeconds: number, v7: boolean): string {
   let s = Math.floor(totalSeconds);
   const w = Math.floor(s / 604800);
@@ -80,21 +101,35 @@ export class RouterModel {
   readonly identity: string;
   readonly routerboard: boolean;
   readonly interfaces: readonly SimulatedInterface[];
+  readonly sensors: readonly SimulatedSensor[];
   readonly users: Readonly<Record<string, { password: string; api?: boolean }>>;
   readonly v7: boolean;
   readonly #now: () => number;
-  readonly #bootedAt: number;
+  #bootedAt: number;
+  /** Multiplies every interface's rate since the last {@link reboot}. */
+  #trafficScale = 1;
 
   constructor(options: RouterModelOptions, port: number, now: () => number) {
     this.version = options.version ?? '7.18.2';
     this.identity = options.identity ?? `sim-${port}`;
     this.routerboard = options.routerboard ?? true;
     this.interfaces = options.interfaces ?? defaultInterfaces();
+    this.sensors = options.sensors ?? DEFAULT_SENSORS;
     this.users = options.users ?? { admin: { password: 'secret' } };
     this.v7 = versionAtLeast(this.version, 7, 0);
     this.#now = now;
     // Booted 1w2d03:04:05 before the simulator started.
     this.#bootedAt = now() - (9 * 86400 + 3 * 3600 + 4 * 60 + 5) * 1000;
+  }
+
+  /**
+   * Restarts the router: uptime and counters start again from zero, as if it had booted
+   * `uptimeSeconds` ago (default 0) and carried `trafficScale` times each interface's rate since.
+   * A scale above 1 lets counters end above what they read before the reboot.
+   */
+  reboot(o: { uptimeSeconds?: number; trafficScale?: number } = {}): void {
+    this.#bootedAt = this.#now() - (o.uptimeSeconds ?? 0) * 1000;
+    this.#trafficScale = o.trafficScale ?? 1;
   }
 
   get legacyLogin(): boolean {
@@ -197,31 +232,20 @@ export class RouterModel {
 
   #health(): Item[] {
     if (!this.routerboard) return [];
-    if (!this.v7) {
-      return [
-        {
-          voltage: '24.1',
-          temperature: '35',
-          'cpu-temperature': '48',
-          'fan1-speed': '3000',
-          'psu1-state': 'ok',
-        },
-      ];
-    }
-    return [
-      { '.id': '*1', name: 'voltage', value: '24.1', type: 'V' },
-      { '.id': '*2', name: 'temperature', value: '35', type: 'C' },
-      { '.id': '*3', name: 'cpu-temperature', value: '48', type: 'C' },
-      { '.id': '*4', name: 'fan1-speed', value: '3000', type: 'RPM' },
-      { '.id': '*5', name: 'psu1-state', value: 'ok', type: '' },
-    ];
+    if (!this.v7) return [Object.fromEntries(this.sensors.map((x) => [x.name, x.value]))];
+    return this.sensors.map((x, i) => ({
+      '.id': `*${i + 1}`,
+      name: x.name,
+      value: x.value,
+      type: x.type,
+    }));
   }
 
   #interfaces(): Item[] {
     const t = (this.#now() - this.#bootedAt) / 1000;
     return this.interfaces.map((i, n) => {
-      const rx = Math.floor(i.rxBytesPerSecond * t);
-      const tx = Math.floor((i.rxBytesPerSecond / 2) * t);
+      const rx = Math.floor(i.rxBytesPerSecond * this.#trafficScale * t);
+      const tx = Math.floor((i.rxBytesPerSecond / 2) * this.#trafficScale * t);
       return {
         '.id': `*${n + 1}`,
         name: i.name,

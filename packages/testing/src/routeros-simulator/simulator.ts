@@ -16,6 +16,15 @@ export interface SimulatorFaults {
   malformedLength?: boolean;
   /** Every login fails with "invalid user name or password". */
   rejectLogin?: boolean;
+  /** Logins are read and never answered (a router too busy to log anyone in). */
+  hangLogin?: boolean;
+  /**
+   * Plain API only: what a TLS ClientHello gets. `fatal`: `!fatal` and the connection closed;
+   * `close`: the connection closed without a byte; `wait`: nothing (the router waits for the
+   * rest of what it takes for a long word). Unset, the ClientHello is read as API words, so
+   * which of the three happens depends on its random bytes, as on RouterOS.
+   */
+  tlsClientHello?: 'fatal' | 'close' | 'wait';
   /** Connections are accepted and then never read nor answered. */
   hangAfterAccept?: boolean;
   /** The first command after login is answered with `!fatal` and the connection closed. */
@@ -58,6 +67,8 @@ export interface RouterOsSimulatorOptions {
 
 export interface RouterStats {
   connections: number;
+  /** `/login` sentences received, answered or not. */
+  loginAttempts: number;
   logins: number;
   commands: number;
   cancels: number;
@@ -71,7 +82,13 @@ export class SimulatedRouter {
   readonly port: number;
   readonly model: RouterModel;
   faults: SimulatorFaults;
-  readonly stats: RouterStats = { connections: 0, logins: 0, commands: 0, cancels: 0 };
+  readonly stats: RouterStats = {
+    connections: 0,
+    loginAttempts: 0,
+    logins: 0,
+    commands: 0,
+    cancels: 0,
+  };
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -126,6 +143,15 @@ export class SimulatedRouter {
     return this.#sockets.size;
   }
 
+  /**
+   * A reboot: every connection is dropped, uptime and counters restart (see
+   * {@link RouterModel.reboot} for the options).
+   */
+  reboot(o: { uptimeSeconds?: number; trafficScale?: number } = {}): void {
+    this.model.reboot(o);
+    this.dropConnections();
+  }
+
   /** Destroys every client connection (a router reboot, a NAT timeout). */
   dropConnections(): void {
     for (const s of this.#sockets) s.destroy();
@@ -155,7 +181,19 @@ export class SimulatedRouter {
     }
     const reader = new SentenceReader();
     const session = { loggedIn: false, stalled: new Set<string>() };
+    let first = true;
     socket.on('data', (chunk: Buffer) => {
+      const hello = this.faults.tlsClientHello;
+      if (first && !context && hello && chunk[0] === 0x16 && chunk[1] === 3) {
+        first = false;
+        if (hello === 'fatal') {
+          this.#send(socket, sentence(['!fatal', 'not logged in']), () => socket.end());
+        } else if (hello === 'close') {
+          socket.destroy();
+        }
+        return;
+      }
+      first = false;
       const sentences = reader.push(chunk);
       if (sentences === 'bad') {
         socket.destroy();
@@ -206,6 +244,8 @@ export class SimulatedRouter {
     const reply = (...sentences: string[][]) => Buffer.concat(sentences.map((s) => sentence(t(s))));
 
     if (command === '/login') {
+      this.stats.loginAttempts++;
+      if (this.faults.hangLogin) return;
       if (this.model.legacyLogin) {
         this.#send(socket, reply(['!done', '=ret=ebddd18303a54111e2dea05a92ab46b4']));
         return;
