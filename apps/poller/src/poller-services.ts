@@ -14,7 +14,7 @@ import {
   MemoryBus,
   MemoryLeaseStore,
   MemorySharedState,
-} from '@pollfleet/testing';
+} from '@pollfleet/coordination-memory';
 import type { PollerConfig } from './config.js';
 
 /** Where leases, breaker state, shared collector state and results live. */
@@ -36,7 +36,7 @@ export function openCoordination(config: PollerConfig, logger: Logger): Coordina
     logger.warn(
       'POLLFLEET_REDIS_URL is not set: single-pod mode with in-memory leases and bus; do not run a second pod',
     );
-    const bus = new MemoryBus(10_000);
+    const bus = new MemoryBus({ capacity: 10_000 });
     return {
       mode: 'single-pod',
       leases: new MemoryLeaseStore(),
