@@ -62,9 +62,8 @@ export function openCoordination(config: PollerConfig, logger: Logger): Coordina
   });
   const keys = new FleetKeys(config.keyPrefix);
   const bus = new RedisStreamsBus(redis, {
-    keys,
+    stream: config.resultsStream || keys.results(),
     maxLen: config.resultsMaxLen,
-    ...(config.resultsStream ? { stream: config.resultsStream } : {}),
   });
   return {
     mode: 'fleet',

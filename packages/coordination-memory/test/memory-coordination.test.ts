@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryBus, MemoryLeaseStore, MemorySharedState } from '@pollfleet/coordination-memory';
+import {
+  MemoryBus,
+  MemoryLeaseStore,
+  MemoryMembership,
+  MemoryMembershipGroup,
+  MemorySharedState,
+} from '@pollfleet/coordination-memory';
+import { RendezvousOwnership } from '@pollfleet/core';
 import type { PollResult } from '@pollfleet/core';
 import { FakeClock } from '@pollfleet/testing';
 
@@ -68,5 +75,43 @@ describe('MemoryLeaseStore', () => {
     assert.ok(c.acquired);
     assert.ok(c.lease.fence > a.lease.fence);
     assert.equal(c.previousSlot, 5);
+  });
+});
+
+describe('MemoryMembership', () => {
+  it('pods of one group see each other join and leave; ownership follows', async () => {
+    const group = new MemoryMembershipGroup();
+    const a = new MemoryMembership({ podId: 'pod-a', group });
+    const b = new MemoryMembership({ podId: 'pod-b', capacity: 2, group });
+    const ownA = new RendezvousOwnership(a);
+    let changes = 0;
+    ownA.onChange(() => changes++);
+    await a.start();
+    await b.start();
+    assert.deepEqual(a.members(), [
+      { podId: 'pod-a', capacity: 1 },
+      { podId: 'pod-b', capacity: 2 },
+    ]);
+    const devices = Array.from({ length: 300 }, (_, i) => String(i));
+    const shareA = devices.filter((d) => ownA.owns(d)).length;
+    assert.ok(shareA > 50 && shareA < 150, `pod-a owns ${shareA} of 300`);
+    await b.stop();
+    assert.deepEqual(a.members(), [{ podId: 'pod-a', capacity: 1 }]);
+    assert.ok(devices.every((d) => ownA.owns(d)));
+    assert.equal(changes, 3);
+    await assert.rejects(
+      new MemoryMembership({ podId: 'pod-a', group }).start(),
+      /already a member/,
+    );
+  });
+
+  it('a single pod is its own group', async () => {
+    const m = new MemoryMembership({ podId: 'solo' });
+    assert.deepEqual(m.members(), []);
+    await m.start();
+    assert.deepEqual(m.members(), [{ podId: 'solo', capacity: 1 }]);
+    assert.throws(() => new MemoryMembership({ podId: 'x', capacity: 0 }), {
+      code: 'CONFIG_INVALID',
+    });
   });
 });

@@ -27,3 +27,6 @@ export * from './log-throttle.js';
 export * from './collector-call.js';
 export * from './in-flight-polls.js';
 export * from './store-health.js';
+export * from './membership.js';
+export * from './rendezvous-ownership.js';
+export * from './fence-filter.js';
