@@ -75,6 +75,7 @@ export class Poller {
       logger: logger.child({ component: 'reconciler' }),
       metrics: this.#engine.metrics,
       refreshMs: config.refreshMs,
+      validateTimeoutMs: config.validateTimeoutMs,
     });
     this.#http = new PollerHttpServer(
       this.#registry,
@@ -96,7 +97,11 @@ export class Poller {
     if (this.#state !== 'idle') throw new Error(`cannot start a poller that is ${this.#state}`);
     this.#state = 'starting';
     const { inventory, membership } = this.#services;
-    registerBuiltinCollectors(this.#collectors, { snmpProfiles: inventory.snmpProfiles });
+    registerBuiltinCollectors(
+      this.#collectors,
+      { snmpProfiles: inventory.snmpProfiles },
+      this.#config,
+    );
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });
