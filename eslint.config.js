@@ -2,7 +2,41 @@
 // long-running poller most (a lost rejection, a module that half-initialises).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+// The layering, as lint (arrows point towards core, never back):
+//   core                  imports no other @pollfleet package (ports and pure policies live here)
+//   packages/*/src        (adapters, collectors, testing) import @pollfleet/core only
+//   packages/testing/src  may also wrap @pollfleet/coordination-memory (its test knobs)
+//   apps/*/src            compose: the only place that imports adapters and collectors
+//   tests, benches        anything, @pollfleet/testing and @pollfleet/core/internal included
+const ADAPTERS = {
+  group: [
+    '@pollfleet/inventory-*',
+    '@pollfleet/coordination-*',
+    '@pollfleet/bus-*',
+    '@pollfleet/sink-*',
+  ],
+  message:
+    'only apps/ imports adapters (inventory-*, coordination-*, bus-*, sink-*): take the port from @pollfleet/core and let apps/poller pass the implementation in',
+};
+const COLLECTORS = {
+  group: ['@pollfleet/collector-*'],
+  message: 'a package does not import a collector; apps/poller registers them',
+};
+const TESTING = {
+  group: ['@pollfleet/testing', '@pollfleet/testing/*'],
+  message: '@pollfleet/testing is for tests only; production code must not depend on it',
+};
+const CORE_INTERNAL = {
+  group: ['@pollfleet/core/internal'],
+  message: '@pollfleet/core/internal is for tests; use the public names of @pollfleet/core',
+};
+const APP = {
+  group: ['@pollfleet/poller', '@pollfleet/poller/*'],
+  message: 'nothing imports the app',
+};
+const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -16,6 +50,19 @@ export default tseslint.config(
       },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Resolve `./x.js` to `./x.ts` and workspace packages to their sources, so that no-cycle
+      // and no-relative-packages see the real import graph (without it they see nothing).
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js', '.json', '.node'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+          conditionNames: ['source', 'types', 'import', 'default'],
+        }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -27,6 +74,36 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'no-console': 'error',
     },
+  },
+  {
+    // Source reaches another package by its name, never by a relative path into its files.
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    rules: { 'import-x/no-relative-packages': 'error' },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    rules: restrict(ADAPTERS, COLLECTORS, TESTING, CORE_INTERNAL, APP),
+  },
+  {
+    files: ['packages/core/src/**/*.ts'],
+    rules: restrict({
+      group: ['@pollfleet/*'],
+      message:
+        'core imports no other @pollfleet package: the ports and pure policies live in core, adapters and collectors depend on it, never the other way',
+    }),
+  },
+  {
+    files: ['packages/testing/src/**/*.ts'],
+    rules: restrict(
+      { ...ADAPTERS, group: [...ADAPTERS.group, '!@pollfleet/coordination-memory'] },
+      COLLECTORS,
+      CORE_INTERNAL,
+      APP,
+    ),
+  },
+  {
+    files: ['apps/*/src/**/*.ts'],
+    rules: restrict(TESTING, CORE_INTERNAL),
   },
   {
     // Tests and benchmarks: node:test's describe/it return promises by design, and bench scripts print.

@@ -100,7 +100,7 @@ const engine = new PollEngine({
   logger: testLogger(),
   leases: new RedisLeaseStore(redis, { keys }),
   breakers: new RedisBreakerStore(redis, { keys }),
-  bus: new RedisStreamsBus(redis, { keys, maxLen: 10_000 }),
+  bus: new RedisStreamsBus(redis, { stream: keys.results(), maxLen: 10_000 }),
   registry,
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 256),
   leaseMarginMs: 5000,

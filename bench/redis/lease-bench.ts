@@ -50,7 +50,7 @@ async function round(autoPipelining: boolean): Promise<Record<string, number>> {
   });
   const keys = new FleetKeys(`pfbench-${randomBytes(4).toString('hex')}`);
   const store = new RedisLeaseStore(redis, { keys });
-  const bus = new RedisStreamsBus(redis, { keys, maxLen: 100_000 });
+  const bus = new RedisStreamsBus(redis, { stream: keys.results(), maxLen: 100_000 });
   const ids = Array.from({ length: DEVICES }, (_, i) => `dev-${i}`);
   const leases: Lease[] = [];
   const mode = autoPipelining ? 'auto-pipelined' : 'plain';

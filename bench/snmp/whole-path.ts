@@ -75,7 +75,7 @@ const engine = new PollEngine({
   registry,
   leases: new RedisLeaseStore(redis, { keys }),
   breakers: new RedisBreakerStore(redis, { keys }),
-  bus: new RedisStreamsBus(redis, { keys, maxLen: 10_000 }),
+  bus: new RedisStreamsBus(redis, { stream: keys.results(), maxLen: 10_000 }),
   credentials,
   concurrency: 256,
   leaseMarginMs: 5000,

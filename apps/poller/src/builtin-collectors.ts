@@ -8,11 +8,22 @@ export interface BuiltinCollectorSources {
   readonly snmpProfiles: SnmpProfileSource;
 }
 
+/** Collector settings that come from the configuration. */
+export interface BuiltinCollectorSettings {
+  readonly snmpSockets: number;
+  readonly snmpAcceptAnyAddress: boolean;
+}
+
 /** The collectors every poller has; more come from POLLFLEET_COLLECTOR_MODULES. */
 export function registerBuiltinCollectors(
   registry: CollectorRegistry,
   sources: BuiltinCollectorSources,
+  settings: BuiltinCollectorSettings,
 ): void {
-  registerSnmpCollector(registry, { profileSource: sources.snmpProfiles });
+  registerSnmpCollector(registry, {
+    profileSource: sources.snmpProfiles,
+    socketCount: settings.snmpSockets,
+    acceptRepliesFromAnyAddress: settings.snmpAcceptAnyAddress,
+  });
   registerRouterOsCollector(registry);
 }

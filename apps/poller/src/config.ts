@@ -25,6 +25,12 @@ export interface PollerConfig {
   readonly logLevel: string;
   readonly migrate: boolean;
   readonly collectorModules: readonly string[];
+  /** How long the reconciler waits for a collector's row check before accepting the row. */
+  readonly validateTimeoutMs: number;
+  /** UDP sockets the SNMP collector shares between every device of the pod. */
+  readonly snmpSockets: number;
+  /** Whether the SNMP collector accepts a reply from an address no device is polled at. */
+  readonly snmpAcceptAnyAddress: boolean;
   /** `POLLFLEET_*` variables that are set but mean nothing (typos), with a suggestion. */
   readonly unknownVariables: readonly string[];
 }
@@ -41,11 +47,32 @@ export function resolvePollerConfig(
   env: Env = process.env,
   overrides: { migrate?: boolean } = {},
 ): PollerConfig {
+  return readPollerConfig(env, overrides, new Map());
+}
+
+/**
+ * Every `POLLFLEET_*` variable the poller reads (without the prefix) and its default. The reads in
+ * {@link readPollerConfig} are the one declaration: this list, the unknown-variable check and
+ * the README table (checked by `apps/poller/test/config.test.ts`) follow from them.
+ */
+export function pollerSettings(): { name: string; default: string | undefined }[] {
+  const names = new Map<string, string | undefined>();
+  readPollerConfig({}, {}, names);
+  return [...names].map(([name, def]) => ({ name, default: def }));
+}
+
+function readPollerConfig(
+  env: Env,
+  overrides: { migrate?: boolean },
+  names: Map<string, string | undefined>,
+): PollerConfig {
   const str = (name: string, def: string): string => {
+    names.set(name, def);
     const v = env[`POLLFLEET_${name}`];
     return v === undefined || v.trim() === '' ? def : v.trim();
   };
   const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    names.set(name, String(def));
     const raw = env[`POLLFLEET_${name}`];
     if (raw === undefined || raw.trim() === '') return def;
     const n = Number(raw);
@@ -58,6 +85,7 @@ export function resolvePollerConfig(
     return n;
   };
   const bool = (name: string, def: boolean): boolean => {
+    names.set(name, String(def));
     const raw = env[`POLLFLEET_${name}`]?.trim().toLowerCase();
     if (raw === undefined || raw === '') return def;
     if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
@@ -65,6 +93,7 @@ export function resolvePollerConfig(
     throw new ConfigError(`POLLFLEET_${name}`, `"${raw}" is not a boolean (true/false)`);
   };
   const url = (name: string, def: string | undefined, protocols: string[]): string | undefined => {
+    names.set(name, def);
     const raw = env[`POLLFLEET_${name}`]?.trim();
     const v = raw === undefined || raw === '' ? def : raw;
     if (v === undefined) return undefined;
@@ -105,15 +134,8 @@ export function resolvePollerConfig(
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(podId)) {
     throw new ConfigError('POLLFLEET_POD_ID', 'use 1-128 letters, digits, "_", "." or "-"');
   }
-  const known = new Set(KNOWN_VARIABLES.map((v) => `POLLFLEET_${v}`));
-  const unknownVariables = Object.keys(env)
-    .filter((k) => k.startsWith('POLLFLEET_') && !known.has(k))
-    .map((k) => {
-      const near = [...known].find((v) => editDistance(v, k) <= 2);
-      return near ? `${k} (did you mean ${near}?)` : k;
-    });
-  return {
-    unknownVariables,
+  const migrateSetting = bool('MIGRATE', false); // read even when overridden: it stays known
+  const config = {
     databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
       'postgres:',
       'postgresql:',
@@ -135,36 +157,25 @@ export function resolvePollerConfig(
     httpHost: str('HTTP_HOST', '0.0.0.0'),
     httpPort: int('HTTP_PORT', 9464, 0, 65535),
     logLevel,
-    migrate: overrides.migrate ?? bool('MIGRATE', false),
+    migrate: overrides.migrate ?? migrateSetting,
     collectorModules: str('COLLECTOR_MODULES', '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    validateTimeoutMs: int('VALIDATE_TIMEOUT_MS', 5_000, 1, 600_000),
+    snmpSockets: int('SNMP_SOCKETS', 4, 1, 256),
+    snmpAcceptAnyAddress: bool('SNMP_ACCEPT_ANY_ADDRESS', true),
   };
+  // After every read: `names` now holds every variable this function knows.
+  const known = new Set([...names.keys()].map((v) => `POLLFLEET_${v}`));
+  const unknownVariables = Object.keys(env)
+    .filter((k) => k.startsWith('POLLFLEET_') && !known.has(k))
+    .map((k) => {
+      const near = [...known].find((v) => editDistance(v, k) <= 2);
+      return near ? `${k} (did you mean ${near}?)` : k;
+    });
+  return { ...config, unknownVariables };
 }
-
-const KNOWN_VARIABLES = [
-  'DATABASE_URL',
-  'DATABASE_SCHEMA',
-  'REDIS_URL',
-  'KEY_PREFIX',
-  'RESULTS_STREAM',
-  'RESULTS_MAXLEN',
-  'POD_ID',
-  'CONCURRENCY',
-  'DISPATCH_GRID_MS',
-  'REFRESH_MS',
-  'MIN_INTERVAL_MS',
-  'LEASE_MARGIN_MS',
-  'WATCHDOG_MS',
-  'SHUTDOWN_GRACE_MS',
-  'BREAKER_FAILURES',
-  'HTTP_HOST',
-  'HTTP_PORT',
-  'LOG_LEVEL',
-  'MIGRATE',
-  'COLLECTOR_MODULES',
-];
 
 /** Levenshtein distance, for "did you mean" on misspelled variables. */
 function editDistance(a: string, b: string): number {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@pollfleet/core';
-import { PostgresInventory } from '@pollfleet/inventory-postgres';
 import { resolvePollerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Poller } from './poller.js';
+import { openPostgresInventory } from './postgres-inventory-service.js';
+import { openPollerServices } from './service-sets.js';
 
 const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inventory (default)
        pollfleet migrate              create or upgrade the inventory schema, then exit
@@ -28,11 +29,7 @@ async function main(argv: string[]): Promise<number> {
   for (const v of config.unknownVariables) logger.warn(`unknown setting ${v} is ignored`);
 
   if (command === 'migrate') {
-    const inventory = new PostgresInventory({
-      connectionString: config.databaseUrl,
-      schema: config.databaseSchema,
-      logger,
-    });
+    const inventory = openPostgresInventory(config, logger);
     try {
       const applied = await inventory.migrate();
       logger.info({ applied }, applied.length ? 'migrations applied' : 'schema already up to date');
@@ -46,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const poller = new Poller(config, logger);
+  const poller = new Poller(config, logger, openPollerServices(config, logger));
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);

@@ -1,80 +1,45 @@
-import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import type { BreakerStore, LeaseStore, ResultsBus, SharedStateStore } from '@pollfleet/core';
-import {
-  FleetKeys,
-  RedisBreakerStore,
-  RedisLeaseStore,
-  RedisSharedState,
-  recommendedRedisOptions,
-} from '@pollfleet/coordination-redis';
-import { RedisStreamsBus } from '@pollfleet/bus-redis';
-import {
-  MemoryBreakerStore,
-  MemoryBus,
-  MemoryLeaseStore,
-  MemorySharedState,
-} from '@pollfleet/testing';
-import type { PollerConfig } from './config.js';
+import type {
+  BreakerStore,
+  CredentialResolver,
+  Inventory,
+  LeaseStore,
+  Membership,
+  OwnershipFilter,
+  ResultsBus,
+  SharedStateStore,
+} from '@pollfleet/core';
+import type { SnmpProfileSource } from '@pollfleet/collector-snmp';
 
-/** Where leases, breaker state, shared collector state and results live. */
-export interface CoordinationServices {
+/** What the poller needs from a device store, whichever database holds it. */
+export interface PollerInventory extends Inventory {
+  readonly credentials: CredentialResolver;
+  readonly snmpProfiles: SnmpProfileSource;
+  /** Creates or upgrades the schema; resolves to the migrations applied. */
+  migrate(): Promise<string[]>;
+  /**
+   * Throws a `ConfigError` saying what to run when the schema is missing; an unreachable
+   * database is an outage, not a set-up mistake, and resolves (the reconciler keeps retrying).
+   */
+  checkSchema(): Promise<void>;
+  /** Where the devices live, for logs: never a password. */
+  describe(): string;
+}
+
+/**
+ * Everything the poller runs on, built by one of the service sets (`fleet-services.ts`,
+ * `standalone-services.ts`). The poller, the engine and the collectors only see the ports.
+ */
+export interface PollerServices {
+  /** `fleet`: any number of pods share Redis; `single-pod`: coordination in this process only. */
   readonly mode: 'fleet' | 'single-pod';
+  readonly inventory: PollerInventory;
   readonly leases: LeaseStore;
   readonly breakers: BreakerStore;
   readonly sharedState: SharedStateStore;
   readonly bus: ResultsBus;
+  readonly membership: Membership;
+  /** Which devices this pod schedules. */
+  readonly ownership: OwnershipFilter;
+  /** Closes what the set opened (clients, the inventory); after the poller has stopped. */
   close(): Promise<void>;
-}
-
-/**
- * Redis when a URL is configured (any number of pods); otherwise in-memory stores, which are
- * only correct for a single pod and say so.
- */
-export function openCoordination(config: PollerConfig, logger: Logger): CoordinationServices {
-  if (!config.redisUrl) {
-    logger.warn(
-      'POLLFLEET_REDIS_URL is not set: single-pod mode with in-memory leases and bus; do not run a second pod',
-    );
-    const bus = new MemoryBus(10_000);
-    return {
-      mode: 'single-pod',
-      leases: new MemoryLeaseStore(),
-      breakers: new MemoryBreakerStore(),
-      sharedState: new MemorySharedState(),
-      bus,
-      close: () => bus.close(),
-    };
-  }
-  const redis = new Redis(config.redisUrl, {
-    ...recommendedRedisOptions,
-    connectionName: `pollfleet:${config.podId}`,
-  });
-  let lastError = '';
-  redis.on('error', (err: Error) => {
-    // ioredis reconnects on its own; log each distinct failure once rather than every retry.
-    if (err.message !== lastError) logger.warn({ err }, 'redis connection error');
-    lastError = err.message;
-  });
-  redis.on('ready', () => {
-    if (lastError) logger.info('redis connection restored');
-    lastError = '';
-  });
-  const keys = new FleetKeys(config.keyPrefix);
-  const bus = new RedisStreamsBus(redis, {
-    keys,
-    maxLen: config.resultsMaxLen,
-    ...(config.resultsStream ? { stream: config.resultsStream } : {}),
-  });
-  return {
-    mode: 'fleet',
-    leases: new RedisLeaseStore(redis, { keys }),
-    breakers: new RedisBreakerStore(redis, { keys }),
-    sharedState: new RedisSharedState(redis, { namespace: 'collectors', keys }),
-    bus,
-    close: async () => {
-      await bus.close();
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
 }

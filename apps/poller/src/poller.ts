@@ -10,56 +10,51 @@ import {
   validateDeviceRow,
 } from '@pollfleet/core';
 import type { CollectorDeps } from '@pollfleet/core';
-import { PostgresInventory } from '@pollfleet/inventory-postgres';
 import type { PollerConfig } from './config.js';
 import { loadCollectorPlugins } from './collector-plugins.js';
 import { registerBuiltinCollectors } from './builtin-collectors.js';
 import { PollerHttpServer } from './http-server.js';
-import { openCoordination } from './poller-services.js';
-import type { CoordinationServices } from './poller-services.js';
+import type { PollerServices } from './poller-services.js';
 
 export type PollerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
 
 const STATUS_DEVICE_LIMIT = 500;
 
-/** The poller process: inventory → reconciler → engine → collectors → bus, plus HTTP. */
+/**
+ * The poller process: inventory → reconciler → engine → collectors → bus, plus HTTP. It runs
+ * on the services it is given (a fleet or a standalone set) and never builds an adapter.
+ */
 export class Poller {
   #state: PollerState = 'idle';
   readonly #config: PollerConfig;
   readonly #logger: Logger;
   readonly #registry = new Registry();
   readonly #collectors = new CollectorRegistry();
-  readonly #coordination: CoordinationServices;
-  readonly #inventory: PostgresInventory;
+  readonly #services: PollerServices;
   readonly #engine: PollEngine;
   readonly #reconciler: Reconciler;
   readonly #http: PollerHttpServer;
   readonly #collectorDeps: CollectorDeps;
   readonly #startedAt = Date.now();
 
-  constructor(config: PollerConfig, logger: Logger) {
+  constructor(config: PollerConfig, logger: Logger, services: PollerServices) {
     this.#config = config;
     this.#logger = logger;
+    this.#services = services;
     collectDefaultMetrics({ register: this.#registry });
-    this.#coordination = openCoordination(config, logger);
-    this.#inventory = new PostgresInventory({
-      connectionString: config.databaseUrl,
-      schema: config.databaseSchema,
-      logger: logger.child({ component: 'inventory' }),
-    });
     this.#collectorDeps = {
       logger,
       clock: systemClock,
-      sharedState: this.#coordination.sharedState,
+      sharedState: services.sharedState,
     };
     this.#engine = new PollEngine({
       podId: config.podId,
       logger,
-      leases: this.#coordination.leases,
-      breakers: this.#coordination.breakers,
-      bus: this.#coordination.bus,
+      leases: services.leases,
+      breakers: services.breakers,
+      bus: services.bus,
       registry: this.#registry,
-      credentials: this.#inventory.credentials,
+      credentials: services.inventory.credentials,
       concurrency: config.concurrency,
       dispatchGridMs: config.dispatchGridMs,
       leaseMarginMs: config.leaseMarginMs,
@@ -67,8 +62,9 @@ export class Poller {
       breaker: { failureThreshold: config.breakerFailures },
     });
     this.#reconciler = new Reconciler({
-      inventory: this.#inventory,
+      inventory: services.inventory,
       target: this.#engine,
+      ownership: services.ownership,
       validate: (row) =>
         validateDeviceRow(
           row,
@@ -79,6 +75,7 @@ export class Poller {
       logger: logger.child({ component: 'reconciler' }),
       metrics: this.#engine.metrics,
       refreshMs: config.refreshMs,
+      validateTimeoutMs: config.validateTimeoutMs,
     });
     this.#http = new PollerHttpServer(
       this.#registry,
@@ -99,7 +96,12 @@ export class Poller {
   async start(): Promise<AddressInfo> {
     if (this.#state !== 'idle') throw new Error(`cannot start a poller that is ${this.#state}`);
     this.#state = 'starting';
-    registerBuiltinCollectors(this.#collectors, { snmpProfiles: this.#inventory.snmpProfiles });
+    const { inventory, membership } = this.#services;
+    registerBuiltinCollectors(
+      this.#collectors,
+      { snmpProfiles: inventory.snmpProfiles },
+      this.#config,
+    );
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });
@@ -113,14 +115,18 @@ export class Poller {
         );
       });
     if (this.#config.migrate) {
-      const applied = await this.#inventory.migrate();
+      const applied = await inventory.migrate();
       this.#logger.info(
         { applied },
         applied.length ? 'inventory migrated' : 'inventory schema up to date',
       );
     } else {
-      await this.#checkSchema();
+      await inventory.checkSchema();
     }
+    // An unreachable membership store is an outage: keep starting, the heartbeats go on retrying.
+    await membership.start().catch((err: unknown) => {
+      this.#logger.warn({ err }, 'membership: first heartbeat failed; retrying in the background');
+    });
     await this.#reconciler.start();
     // stop() may have been called while starting (a signal): do not start polling then.
     if (this.state !== 'starting') return address;
@@ -128,13 +134,13 @@ export class Poller {
     this.#state = 'running';
     this.#logger.info(
       {
-        mode: this.#coordination.mode,
+        mode: this.#services.mode,
         http: `${address.address}:${address.port}`,
         devices: this.#engine.deviceCount,
         collectors: this.#collectors.types(),
         concurrency: this.#config.concurrency,
         dispatchGridMs: this.#config.dispatchGridMs,
-        inventory: describeDatabase(this.#config.databaseUrl, this.#config.databaseSchema),
+        inventory: inventory.describe(),
       },
       'poller running',
     );
@@ -152,28 +158,13 @@ export class Poller {
     await this.#engine.stop(this.#config.shutdownGraceMs);
     await this.#reconciler.stop();
     await this.#collectors.close();
-    await this.#coordination.close();
-    await this.#inventory.close();
+    await this.#services.membership.stop().catch((err: unknown) => {
+      this.#logger.warn({ err }, 'membership: could not leave; the entry expires on its own');
+    });
+    await this.#services.close();
     await this.#http.close();
     this.#state = 'stopped';
     this.#logger.info('stopped');
-  }
-
-  /**
-   * A missing table is a set-up mistake, not an outage: say what to run instead of retrying
-   * forever. An unreachable database is an outage: start anyway and keep retrying.
-   */
-  async #checkSchema(): Promise<void> {
-    try {
-      await this.#inventory.listEnabled();
-    } catch (err) {
-      if ((err as { code?: unknown }).code === '42P01') {
-        throw new ConfigError(
-          'POLLFLEET_DATABASE_URL',
-          `no devices table in schema "${this.#config.databaseSchema}"; create it with \`npm run pollfleet -- migrate\` (\`pollfleet migrate\` where installed), or start with --migrate or POLLFLEET_MIGRATE=true`,
-        );
-      }
-    }
   }
 
   /**
@@ -194,7 +185,8 @@ export class Poller {
     return {
       pod: this.#config.podId,
       state: this.#state,
-      mode: this.#coordination.mode,
+      mode: this.#services.mode,
+      members: this.#services.membership.members(),
       startedAt: new Date(this.#startedAt).toISOString(),
       health: this.#engine.health(),
       ready: this.ready(),
@@ -234,10 +226,4 @@ export class Poller {
       devicesTruncated: devices.length > STATUS_DEVICE_LIMIT,
     };
   }
-}
-
-/** host:port/database (schema) of a PostgreSQL URL, for logs: never the user's password. */
-function describeDatabase(url: string, schema: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || '5432'}${u.pathname} (schema ${schema})`;
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '@pollfleet/core';
-import { resolvePollerConfig } from '../src/config.js';
+import { pollerSettings, resolvePollerConfig } from '../src/config.js';
 
 const bad = (env: Record<string, string>, field: string, pattern: RegExp): void => {
   assert.throws(
@@ -69,5 +70,43 @@ describe('poller configuration', () => {
     );
     assert.deepEqual(c.collectorModules, ['a', 'b']);
     assert.equal(c.migrate, true);
+  });
+
+  it('the README configuration table lists every variable the poller reads, with its default', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const rows = new Map<string, string>();
+    for (const m of readme.matchAll(/^\| `POLLFLEET_([A-Z0-9_]+)` +\| ([^|]+?) +\|/gm)) {
+      rows.set(m[1]!, m[2]!);
+    }
+    const declared = pollerSettings();
+    assert.deepEqual(
+      [...rows.keys()].sort(),
+      declared.map((s) => s.name).sort(),
+      'README table vs. the variables config.ts reads',
+    );
+    for (const { name, default: def } of declared) {
+      const cell = rows.get(name)!;
+      // Literal defaults are compared; prose ones ("unset", "the host name", `<prefix>:…`) are not.
+      const literal = /^`([^`<]*)`$/.exec(cell);
+      if (literal) assert.equal(literal[1], def, `README default of POLLFLEET_${name}`);
+    }
+  });
+
+  it('the SNMP socket count, foreign-address replies and the row-check timeout can be set', () => {
+    const c = resolvePollerConfig({
+      POLLFLEET_SNMP_SOCKETS: '8',
+      POLLFLEET_SNMP_ACCEPT_ANY_ADDRESS: 'false',
+      POLLFLEET_VALIDATE_TIMEOUT_MS: '2000',
+    });
+    assert.equal(c.snmpSockets, 8);
+    assert.equal(c.snmpAcceptAnyAddress, false);
+    assert.equal(c.validateTimeoutMs, 2000);
+    assert.deepEqual(c.unknownVariables, []);
+    bad({ POLLFLEET_SNMP_SOCKETS: '0' }, 'POLLFLEET_SNMP_SOCKETS', /between 1 and 256/);
+    // Known even when --migrate overrides it.
+    assert.deepEqual(
+      resolvePollerConfig({ POLLFLEET_MIGRATE: 'false' }, { migrate: true }).unknownVariables,
+      [],
+    );
   });
 });

@@ -1,5 +1,6 @@
 export {
   RedisStreamsBus,
+  DEFAULT_RESULTS_STREAM,
   resolveRedisStreamsBusOptions,
   type RedisStreamsBusOptions,
   type ResolvedRedisStreamsBusOptions,
@@ -10,5 +11,4 @@ export {
   type ResultsReaderOptions,
   type StreamedResult,
 } from './results-reader.js';
-export { FenceFilter, type FenceFilterOptions, type FenceVerdict } from './fence-filter.js';
 export { BusPublishError, BusReadError, BusDecodeError } from './errors.js';

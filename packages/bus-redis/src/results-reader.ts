@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { BusDecodeError, BusReadError } from './errors.js';
 
 export interface ResultsReaderOptions {
-  /** Stream key, e.g. `bus.stream` or `new FleetKeys(prefix).results()`. */
+  /** Stream key, e.g. `bus.stream`. */
   stream: string;
   /** Consumer group; created (with MKSTREAM) on first read if missing. */
   group: string;

@@ -1,20 +1,14 @@
 import type { PollResult, ResultsBus } from '@pollfleet/core';
 import { ConfigError } from '@pollfleet/core';
-import { FleetKeys } from '@pollfleet/coordination-redis';
 import type { Redis } from 'ioredis';
 import { BusPublishError } from './errors.js';
 
 export interface RedisStreamsBusOptions {
   /**
-   * Stream key.
-   * @defaultValue `keys.results()`, i.e. `pollfleet:results`
+   * Stream key, used as given (this package adds no prefix).
+   * @defaultValue {@link DEFAULT_RESULTS_STREAM}
    */
   stream?: string;
-  /**
-   * Key builder used for the default stream key.
-   * @defaultValue `new FleetKeys('pollfleet')`
-   */
-  keys?: FleetKeys;
   /**
    * Approximate length the stream is trimmed to on every publish (`XADD MAXLEN ~`). Redis trims
    * whole macro nodes, so the stream may hold somewhat more (up to `stream-node-max-entries`,
@@ -23,6 +17,9 @@ export interface RedisStreamsBusOptions {
    */
   maxLen?: number;
 }
+
+/** The stream results go to when no name is given. */
+export const DEFAULT_RESULTS_STREAM = 'pollfleet:results';
 
 export interface ResolvedRedisStreamsBusOptions {
   readonly stream: string;
@@ -36,7 +33,7 @@ export function resolveRedisStreamsBusOptions(
   if (!Number.isInteger(maxLen) || maxLen < 1) {
     throw new ConfigError('bus.maxLen', 'must be a positive integer');
   }
-  const stream = options.stream ?? (options.keys ?? new FleetKeys()).results();
+  const stream = options.stream ?? DEFAULT_RESULTS_STREAM;
   if (stream.length === 0) throw new ConfigError('bus.stream', 'must be non-empty');
   return { stream, maxLen };
 }

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { PollResult } from '@pollfleet/core';
 import { RedisStreamsBus, ResultsReader, readResults } from '@pollfleet/bus-redis';
-import { FleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
 import { Redis } from 'ioredis';
 
 function result(i: number, over: Partial<PollResult> = {}): PollResult {
@@ -25,21 +24,26 @@ function result(i: number, over: Partial<PollResult> = {}): PollResult {
 
 describe('RedisStreamsBus', () => {
   let redis: Redis;
-  let keys: FleetKeys;
+  // Stream names under a random prefix; the bus takes names as given.
+  const prefix = `pftest-${randomBytes(6).toString('hex')}`;
+  const keys = { results: () => `${prefix}:results` };
 
   before(async () => {
-    redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions, lazyConnect: true });
+    redis = new Redis('redis://127.0.0.1:6379', {
+      enableAutoPipelining: true,
+      commandTimeout: 2_000,
+      lazyConnect: true,
+    });
     await redis.connect();
-    keys = new FleetKeys(`pftest-${randomBytes(6).toString('hex')}`);
   });
   after(async () => {
-    const found = await redis.keys(keys.pattern());
+    const found = await redis.keys(`${prefix}:*`);
     if (found.length > 0) await redis.unlink(...found);
     redis.disconnect();
   });
 
   it('delivers every published result to a consumer group, in order', async () => {
-    const bus = new RedisStreamsBus(redis, { keys });
+    const bus = new RedisStreamsBus(redis, { stream: keys.results() });
     assert.equal(bus.stream, keys.results());
     const sent = Array.from({ length: 250 }, (_, i) => result(i));
     await Promise.all(sent.map((r) => bus.publish(r)));
@@ -160,7 +164,7 @@ describe('RedisStreamsBus', () => {
       lazyConnect: true,
       enableOfflineQueue: false,
     });
-    const bus = new RedisStreamsBus(dead, { keys });
+    const bus = new RedisStreamsBus(dead, { stream: keys.results() });
     const circular: Record<string, unknown> = {};
     circular['self'] = circular;
 

@@ -5,11 +5,11 @@
   Input:
     KEYS[1] members key (sorted set: pod id scored by the epoch ms its membership expires)
 
-    ARGV[1] pod id
+    ARGV[1] member: the pod id, or `<pod id>#<capacity>` when its capacity is not 1
     ARGV[2] membership ttl, ms
 
   Output:
-    the ids of the pods whose membership has not expired (including ARGV[1]), unordered
+    the members whose membership has not expired (including ARGV[1]), unordered
 ]]
 local membersKey = KEYS[1]
 local t = redis.call('TIME')

@@ -20,5 +20,4 @@ export {
   type RedisMembershipOptions,
   type ResolvedRedisMembershipOptions,
 } from './membership.js';
-export { RendezvousOwnership, type MembershipView } from './rendezvous-ownership.js';
 export { deleteFleetKeys } from './delete-keys.js';

@@ -13,7 +13,7 @@ import { ConfigError } from '@pollfleet/core';
  * | `<prefix>:dev:{<id>}:slot`           | string | acquire/extend (last slot)     | `fenceTtlMs`      |
  * | `<prefix>:dev:{<id>}:breaker`        | string | RedisBreakerStore (JSON)       | `ttlMs` (7 days)  |
  * | `<prefix>:state:<namespace>:<key>`   | string | RedisSharedState               | caller's `ttlMs`  |
- * | `<prefix>:members`                  | zset   | RedisMembership (pod → expiry) | membership TTL    |
+ * | `<prefix>:members`                  | zset   | RedisMembership (member→expiry)| membership TTL    |
  * | `<prefix>:results`                   | stream | RedisStreamsBus (bus-redis)    | MAXLEN ~          |
  */
 export class FleetKeys {

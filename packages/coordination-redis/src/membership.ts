@@ -1,5 +1,11 @@
-import type { Clock, TimerHandle } from '@pollfleet/core';
-import { ConfigError, systemClock } from '@pollfleet/core';
+import type { Clock, Membership, PodMember, TimerHandle } from '@pollfleet/core';
+import {
+  ConfigError,
+  checkCapacity,
+  normaliseMembers,
+  sameMembers,
+  systemClock,
+} from '@pollfleet/core';
 import type { Redis } from 'ioredis';
 import { wrapRedis } from './errors.js';
 import { FleetKeys } from './keys.js';
@@ -7,8 +13,13 @@ import { defineFleetCommands } from './scripts.js';
 import type { FleetCommands } from './scripts.js';
 
 export interface RedisMembershipOptions {
-  /** This pod's id, unique in the fleet. */
+  /** This pod's id, unique in the fleet; no `#`. */
   podId: string;
+  /**
+   * This pod's share of the devices relative to the others (a positive integer).
+   * @defaultValue 1
+   */
+  capacity?: number;
   /**
    * Where the keys live.
    * @defaultValue `new FleetKeys('pollfleet')`
@@ -32,6 +43,7 @@ export interface RedisMembershipOptions {
 
 export interface ResolvedRedisMembershipOptions {
   readonly podId: string;
+  readonly capacity: number;
   readonly keys: FleetKeys;
   readonly heartbeatMs: number;
   readonly ttlMs: number;
@@ -42,7 +54,10 @@ export interface ResolvedRedisMembershipOptions {
 export function resolveRedisMembershipOptions(
   o: RedisMembershipOptions,
 ): ResolvedRedisMembershipOptions {
-  if (o.podId.length === 0) throw new ConfigError('membership.podId', 'must be non-empty');
+  if (o.podId.length === 0 || o.podId.includes('#')) {
+    throw new ConfigError('membership.podId', 'must be non-empty, without "#"');
+  }
+  const capacity = checkCapacity(o.capacity, 'membership.capacity');
   const heartbeatMs = o.heartbeatMs ?? 5_000;
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < 1) {
     throw new ConfigError('membership.heartbeatMs', 'must be a positive integer');
@@ -53,6 +68,7 @@ export function resolveRedisMembershipOptions(
   }
   return {
     podId: o.podId,
+    capacity,
     keys: o.keys ?? new FleetKeys(),
     heartbeatMs,
     ttlMs,
@@ -64,15 +80,17 @@ export function resolveRedisMembershipOptions(
 type MembershipState = 'idle' | 'running' | 'stopped';
 
 /**
- * Which pods are alive: each pod heartbeats into the sorted set `FleetKeys.members()` (scored
- * by expiry on the Redis clock) and learns the live set in the same round trip. Feed it to
- * {@link RendezvousOwnership} so each pod schedules only its share of the devices.
+ * {@link Membership} on Redis: each pod heartbeats into the sorted set `FleetKeys.members()`
+ * (scored by expiry on the Redis clock) and learns the live set in the same round trip. Feed it
+ * to core's `RendezvousOwnership` so each pod schedules only its share of the devices.
+ * A member is stored as `<podId>` (capacity 1) or `<podId>#<capacity>`.
  */
-export class RedisMembership {
+export class RedisMembership implements Membership {
   readonly #redis: Redis & FleetCommands;
   readonly #o: ResolvedRedisMembershipOptions;
-  readonly #listeners = new Set<(members: readonly string[]) => void>();
-  #members: readonly string[] = [];
+  readonly #listeners = new Set<(members: readonly PodMember[]) => void>();
+  readonly #self: string;
+  #members: readonly PodMember[] = [];
   #state: MembershipState = 'idle';
   #timer: TimerHandle | undefined;
   #inFlight: Promise<unknown> = Promise.resolve();
@@ -80,19 +98,24 @@ export class RedisMembership {
   constructor(redis: Redis, options: RedisMembershipOptions) {
     this.#o = resolveRedisMembershipOptions(options);
     this.#redis = defineFleetCommands(redis);
+    this.#self = encodeMember({ podId: this.#o.podId, capacity: this.#o.capacity });
   }
 
   get podId(): string {
     return this.#o.podId;
   }
 
+  get capacity(): number {
+    return this.#o.capacity;
+  }
+
   /** Live pods at the last successful heartbeat, sorted. Empty before the first. */
-  members(): readonly string[] {
+  members(): readonly PodMember[] {
     return this.#members;
   }
 
   /** Called with the new member list whenever it changes; returns an unsubscribe. */
-  onChange(listener: (members: readonly string[]) => void): () => void {
+  onChange(listener: (members: readonly PodMember[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -119,20 +142,18 @@ export class RedisMembership {
     this.#timer?.cancel();
     this.#timer = undefined;
     await this.#inFlight.catch(() => undefined);
-    await wrapRedis('membership.leave', () =>
-      this.#redis.zrem(this.#o.keys.members(), this.#o.podId),
-    );
+    await wrapRedis('membership.leave', () => this.#redis.zrem(this.#o.keys.members(), this.#self));
   }
 
   /** One heartbeat; resolves to the live members. */
-  async heartbeat(): Promise<readonly string[]> {
-    const { keys, podId, ttlMs } = this.#o;
+  async heartbeat(): Promise<readonly PodMember[]> {
+    const { keys, ttlMs } = this.#o;
     const beat = wrapRedis('membership.heartbeat', () =>
-      this.#redis.pollfleetHeartbeat(keys.members(), podId, ttlMs),
+      this.#redis.pollfleetHeartbeat(keys.members(), this.#self, ttlMs),
     );
     this.#inFlight = beat;
-    const live = [...(await beat)].sort();
-    if (this.#state !== 'stopped' && !sameList(live, this.#members)) {
+    const live = normaliseMembers((await beat).map(decodeMember));
+    if (this.#state !== 'stopped' && !sameMembers(live, this.#members)) {
       this.#members = live;
       for (const listener of this.#listeners) listener(live);
     }
@@ -153,6 +174,15 @@ export class RedisMembership {
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+function encodeMember(m: PodMember): string {
+  return m.capacity === 1 ? m.podId : `${m.podId}#${m.capacity}`;
+}
+
+/** A pod that predates capacities (a bare id) counts as capacity 1. */
+function decodeMember(entry: string): PodMember {
+  const at = entry.lastIndexOf('#');
+  const capacity = at < 0 ? 1 : Number(entry.slice(at + 1));
+  return at < 0 || !Number.isInteger(capacity) || capacity < 1
+    ? { podId: entry, capacity: 1 }
+    : { podId: entry.slice(0, at), capacity };
 }

@@ -50,7 +50,7 @@ export interface FleetCommands {
     slotTtlMs: number,
   ): Promise<number>;
   pollfleetLeaseRelease(leaseKey: string, token: string, fence: string): Promise<number>;
-  pollfleetHeartbeat(membersKey: string, podId: string, ttlMs: number): Promise<string[]>;
+  pollfleetHeartbeat(membersKey: string, member: string, ttlMs: number): Promise<string[]>;
 }
 
 const defined = new WeakSet<object>();

@@ -1,6 +1,6 @@
 /**
- * Which devices this pod schedules. The fleet stage supplies a membership-based filter (a pod
- * schedules only its share); until then every pod considers every device and the lease decides.
+ * Which devices this pod schedules. `RendezvousOwnership` gives each pod its share of a
+ * `Membership`; with `ownEverything` every pod considers every device and the lease decides.
  */
 export interface OwnershipFilter {
   owns(deviceId: string): boolean;

@@ -1,13 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CLOSED_BREAKER, ConfigError } from '@pollfleet/core';
 import {
-  CLOSED_BREAKER,
   breakerAllows,
   breakerOnFailure,
   breakerOnSuccess,
   resolveBreakerOptions,
-  ConfigError,
-} from '@pollfleet/core';
+} from '@pollfleet/core/internal';
 import type { BreakerSnapshot } from '@pollfleet/core';
 
 const transient = { code: 'POLL_TIMEOUT', kind: 'transient' as const, message: 'timeout' };

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { phaseOf, DueQueue, slotAtOrAfter } from '@pollfleet/core';
+import { phaseOf, slotAtOrAfter } from '@pollfleet/core';
+import { DueQueue } from '@pollfleet/core/internal';
 import { Fleet } from './harness.js';
 
 describe('due queue and phases', () => {

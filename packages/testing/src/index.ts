@@ -1,4 +1,4 @@
-export * from './memory-shared-state.js';
+export { MemorySharedState } from '@pollfleet/coordination-memory';
 export * from './test-logger.js';
 export * from './fake-clock.js';
 export * from './memory-lease-store.js';

@@ -1,66 +1,34 @@
-import type { AcquireOutcome, Clock, Lease, LeaseStore } from '@pollfleet/core';
-import { systemClock } from '@pollfleet/core';
+import type { AcquireOutcome, Lease } from '@pollfleet/core';
+import { MemoryLeaseStore as ProductionMemoryLeaseStore } from '@pollfleet/coordination-memory';
 
 /**
- * In-memory {@link LeaseStore} with the same semantics as the Redis one (owner tokens, TTLs,
- * fences that increase on every new owner). For unit tests and the single-pod standalone mode.
+ * The production {@link ProductionMemoryLeaseStore} with a test knob: set `failing` to make
+ * every call reject, as an unreachable store would.
  */
-export class MemoryLeaseStore implements LeaseStore {
-  readonly #leases = new Map<string, { token: string; fence: number; expiresAt: number }>();
-  readonly #fences = new Map<string, number>();
-  readonly #slots = new Map<string, number>();
-  readonly #clock: Clock;
-  /** Set to make every call reject (simulates an unreachable store). */
+export class MemoryLeaseStore extends ProductionMemoryLeaseStore {
   failing = false;
 
-  constructor(clock: Clock = systemClock) {
-    this.#clock = clock;
+  override acquire(
+    deviceId: string,
+    token: string,
+    ttlMs: number,
+    slot?: number,
+  ): Promise<AcquireOutcome> {
+    if (this.failing) return unreachable();
+    return super.acquire(deviceId, token, ttlMs, slot);
   }
 
-  acquire(deviceId: string, token: string, ttlMs: number, slot?: number): Promise<AcquireOutcome> {
-    if (this.failing) return Promise.reject(new Error('lease store unreachable'));
-    const now = this.#clock.now();
-    const held = this.#leases.get(deviceId);
-    if (held && held.expiresAt > now && held.token !== token) {
-      return Promise.resolve({ acquired: false, remainingMs: held.expiresAt - now });
-    }
-    const fence =
-      held?.token === token && held.expiresAt > now
-        ? held.fence
-        : (this.#fences.get(deviceId) ?? 0) + 1;
-    this.#fences.set(deviceId, fence);
-    this.#leases.set(deviceId, { token, fence, expiresAt: now + ttlMs });
-    const previousSlot = this.#slots.get(deviceId);
-    this.#claim(deviceId, slot);
-    return Promise.resolve({ acquired: true, lease: { deviceId, token, fence }, previousSlot });
+  override extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean> {
+    if (this.failing) return unreachable();
+    return super.extend(lease, ttlMs, slot);
   }
 
-  extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean> {
-    if (this.failing) return Promise.reject(new Error('lease store unreachable'));
-    const held = this.#leases.get(lease.deviceId);
-    const now = this.#clock.now();
-    if (!held || held.token !== lease.token || held.expiresAt <= now) return Promise.resolve(false);
-    held.expiresAt = now + ttlMs;
-    this.#claim(lease.deviceId, slot);
-    return Promise.resolve(true);
+  override release(lease: Lease): Promise<boolean> {
+    if (this.failing) return unreachable();
+    return super.release(lease);
   }
+}
 
-  #claim(deviceId: string, slot: number | undefined): void {
-    if (slot !== undefined && slot > (this.#slots.get(deviceId) ?? -1))
-      this.#slots.set(deviceId, slot);
-  }
-
-  release(lease: Lease): Promise<boolean> {
-    if (this.failing) return Promise.reject(new Error('lease store unreachable'));
-    const held = this.#leases.get(lease.deviceId);
-    if (!held || held.token !== lease.token) return Promise.resolve(false);
-    this.#leases.delete(lease.deviceId);
-    return Promise.resolve(held.expiresAt > this.#clock.now());
-  }
-
-  /** The token holding `deviceId` now, if any (test inspection). */
-  holder(deviceId: string): string | undefined {
-    const held = this.#leases.get(deviceId);
-    return held && held.expiresAt > this.#clock.now() ? held.token : undefined;
-  }
+function unreachable(): Promise<never> {
+  return Promise.reject(new Error('lease store unreachable'));
 }

@@ -1,5 +1,5 @@
-import { ConfigError } from '@pollfleet/core';
-import type { PollResult } from '@pollfleet/core';
+import { ConfigError } from './errors.js';
+import type { PollResult } from './bus.js';
 
 export interface FenceFilterOptions {
   /**

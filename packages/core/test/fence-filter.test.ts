@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FenceFilter } from '@pollfleet/bus-redis';
+import { FenceFilter } from '@pollfleet/core';
 
 const r = (deviceId: string, fence: number, scheduledFor: number) => ({
   deviceId,
