@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectError, callCollector } from '@pollfleet/core';
+import { CollectError } from '@pollfleet/core';
+import { callCollector } from '@pollfleet/core/internal';
 import type { DeviceSpec } from '@pollfleet/core';
 import { RouterOsCollector } from '@pollfleet/collector-routeros';
 import type { RouterOsOptions } from '@pollfleet/collector-routeros';
