@@ -5,9 +5,8 @@ import { Redis } from 'ioredis';
 import { FleetKeys, deleteFleetKeys } from '@pollfleet/coordination-redis';
 import { ProbeRecorder } from '@pollfleet/testing';
 import { PollerProcess } from './poller-process.js';
-import { TestInventory, eventually, probePollerEnv, sleep } from './support.js';
+import { TestInventory, eventually, probePollerEnv, sleep, REDIS_URL } from './support.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const INTERVAL = 1000;
 const TIMEOUT = 500;
 const MARGIN = 3000;

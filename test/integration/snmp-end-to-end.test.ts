@@ -11,9 +11,7 @@ import {
 } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
 import { PollerProcess } from './poller-process.js';
-import { TestInventory, eventually, probePollerEnv } from './support.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
+import { TestInventory, eventually, probePollerEnv, REDIS_URL } from './support.js';
 
 describe(
   'a poller process polls a real snmpd and publishes on the real stream',

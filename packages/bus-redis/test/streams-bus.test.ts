@@ -5,6 +5,7 @@ import type { PollResult } from '@pollfleet/core';
 import { RedisStreamsBus, ResultsReader, readResults } from '@pollfleet/bus-redis';
 import { FleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
 import { Redis } from 'ioredis';
+import { testRedisUrl } from '@pollfleet/testing/services';
 
 function result(i: number, over: Partial<PollResult> = {}): PollResult {
   return {
@@ -28,7 +29,7 @@ describe('RedisStreamsBus', () => {
   let keys: FleetKeys;
 
   before(async () => {
-    redis = new Redis('redis://127.0.0.1:6379', { ...recommendedRedisOptions, lazyConnect: true });
+    redis = new Redis(testRedisUrl(), { ...recommendedRedisOptions, lazyConnect: true });
     await redis.connect();
     keys = new FleetKeys(`pftest-${randomBytes(6).toString('hex')}`);
   });
@@ -156,7 +157,7 @@ describe('RedisStreamsBus', () => {
   });
 
   it('rejects (never throws) when a result cannot be published', async () => {
-    const dead = new Redis('redis://127.0.0.1:6379', {
+    const dead = new Redis(testRedisUrl(), {
       lazyConnect: true,
       enableOfflineQueue: false,
     });
