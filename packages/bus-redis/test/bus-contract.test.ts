@@ -1,0 +1,41 @@
+// RedisStreamsBus against the ResultsBus contract (MemoryBus passes the same suite in
+// packages/testing/test/memory-contracts.test.ts). The reader is a consumer group, as a
+// downstream consumer reads the stream.
+import { randomBytes } from 'node:crypto';
+import type { PollResult } from '@pollfleet/core';
+import { RedisStreamsBus, ResultsReader } from '@pollfleet/bus-redis';
+import { FleetKeys, deleteFleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
+import { resultsBusContract } from '@pollfleet/testing/contracts';
+import { testRedisUrl } from '@pollfleet/testing/services';
+import { Redis } from 'ioredis';
+
+resultsBusContract('RedisStreamsBus', async () => {
+  const redis = new Redis(testRedisUrl(), { ...recommendedRedisOptions, lazyConnect: true });
+  await redis.connect();
+  const keys = new FleetKeys(`pftest-${randomBytes(6).toString('hex')}`);
+  const bus = new RedisStreamsBus(redis, { keys });
+  const reader = new ResultsReader(redis, {
+    stream: bus.stream,
+    group: 'contract',
+    consumer: 'c1',
+  });
+  const seen: PollResult[] = [];
+  return {
+    bus,
+    readAll: async () => {
+      for (;;) {
+        const batch = await reader.read();
+        if (batch.length === 0) return [...seen];
+        for (const e of batch) {
+          if (!e.ok) throw e.error;
+          seen.push(e.result);
+        }
+      }
+    },
+    cleanup: async () => {
+      await bus.close();
+      await deleteFleetKeys(redis, keys);
+      redis.disconnect();
+    },
+  };
+});
