@@ -13,7 +13,7 @@ function throughProxy(port: number): string {
   return url.href;
 }
 
-describe('PostgreSQL goes away under a running poller', { timeout: 90_000 }, () => {
+describe('PostgreSQL goes away under a running poller', { timeout: 180_000 }, () => {
   const recorder = new ProbeRecorder();
   const database = serviceEndpoint(DB_URL);
   const proxy = new TcpProxy(database.port, database.host);

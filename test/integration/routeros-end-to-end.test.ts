@@ -10,7 +10,7 @@ import { TestInventory, eventually, probePollerEnv, REDIS_URL } from './support.
 
 const PASSWORD = 'sim-pass-5e1f';
 
-describe('a poller process polls simulated RouterOS 6 and 7 routers', { timeout: 90_000 }, () => {
+describe('a poller process polls simulated RouterOS 6 and 7 routers', { timeout: 180_000 }, () => {
   const prefix = `it-ros-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
   let sim: RouterOsSimulator;

@@ -15,7 +15,7 @@ import { TestInventory, eventually, probePollerEnv, REDIS_URL } from './support.
 
 describe(
   'a poller process polls a real snmpd and publishes on the real stream',
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   () => {
     const prefix = `it-snmp-${randomBytes(4).toString('hex')}`;
     const redis = new Redis(REDIS_URL);

@@ -8,7 +8,7 @@ import { PollerProcess } from '../../../test/integration/poller-process.js';
 
 const DB_URL = testDatabaseUrl();
 
-describe('the pollfleet process', { timeout: 60_000 }, () => {
+describe('the pollfleet process', { timeout: 180_000 }, () => {
   const schema = `it_proc_${randomBytes(4).toString('hex')}`;
   const db = new pg.Client({ connectionString: DB_URL });
   before(async () => {
