@@ -115,8 +115,9 @@ export function leaseStoreContract(name: string, create: () => Promise<LeaseStor
 
     it('refuses extend and release of a stale lease whose token owns the device again', () =>
       withSubject(async ({ store, otherPod }) => {
-        // A pod's token is the same for every lease it takes: a lease it held before someone
-        // else owned the device must not act on its new lease (the fence tells them apart).
+        // A token can own the device again (an acquire retried with the same token after a lost
+        // reply, or a store user that keeps one token per pod): a lease it held before someone
+        // else owned the device must not act on its new lease; the fence tells them apart.
         const old = await held(store, 'd1', 'pod-a');
         assert.equal(await store.release(old), true);
         const between = await held(otherPod, 'd1', 'pod-b');
