@@ -106,8 +106,13 @@ export default tseslint.config(
     rules: restrict(TESTING, CORE_INTERNAL),
   },
   {
-    // Tests and benchmarks: node:test's describe/it return promises by design, and bench scripts print.
-    files: ['**/test/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    // Tests, the contract suites and benchmarks: node:test's describe/it return promises by design, and bench scripts print.
+    files: [
+      '**/test/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'packages/testing/src/contracts/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',

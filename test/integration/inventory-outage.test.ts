@@ -2,11 +2,21 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProbeRecorder, TcpProxy } from '@pollfleet/testing';
 import { PollerProcess } from './poller-process.js';
-import { TestInventory, eventually, probePollerEnv, sleep } from './support.js';
+import { serviceEndpoint } from '@pollfleet/testing/services';
+import { DB_URL, TestInventory, eventually, probePollerEnv, sleep } from './support.js';
 
-describe('PostgreSQL goes away under a running poller', { timeout: 90_000 }, () => {
+/** The test database's URL, reached through the proxy listening on `port`. */
+function throughProxy(port: number): string {
+  const url = new URL(DB_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.href;
+}
+
+describe('PostgreSQL goes away under a running poller', { timeout: 180_000 }, () => {
   const recorder = new ProbeRecorder();
-  const proxy = new TcpProxy(5432);
+  const database = serviceEndpoint(DB_URL);
+  const proxy = new TcpProxy(database.port, database.host);
   let inv: TestInventory;
   let poller: PollerProcess | undefined;
 
@@ -27,7 +37,7 @@ describe('PostgreSQL goes away under a running poller', { timeout: 90_000 }, () 
     const [first] = await inv.insertProbes(['before-outage'], devicePort, 500, 300);
     poller = new PollerProcess(
       probePollerEnv(inv.schema, {
-        POLLFLEET_DATABASE_URL: `postgres://postgres@127.0.0.1:${proxyPort}/test`,
+        POLLFLEET_DATABASE_URL: throughProxy(proxyPort),
         POLLFLEET_REFRESH_MS: '30000',
       }),
     );

@@ -14,7 +14,7 @@ import {
 } from '@pollfleet/coordination-redis';
 import { MemoryBus, ScriptedCollector, testLogger } from '@pollfleet/testing';
 
-import { sleep } from './support.js';
+import { REDIS_URL, sleep } from './support.js';
 
 describe('SIGTERM handoff on the real Redis, interval > timeout + margin', () => {
   it('no slot is polled twice', async () => {
@@ -24,7 +24,7 @@ describe('SIGTERM handoff on the real Redis, interval > timeout + margin', () =>
     const collector = new ScriptedCollector(systemClock);
     const bus = new MemoryBus();
     const engine = (pod: string) => {
-      const redis = new Redis('redis://127.0.0.1:6379', recommendedRedisOptions);
+      const redis = new Redis(REDIS_URL, recommendedRedisOptions);
       clients.push(redis);
       return new PollEngine({
         podId: pod,

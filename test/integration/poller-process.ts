@@ -47,10 +47,13 @@ export class PollerProcess {
     );
   }
 
-  /** Resolves with the first log line matching `pred` (past or future); rejects after `ms`. */
+  /**
+   * Resolves with the first log line matching `pred` (past or future); rejects after `ms`, which
+   * only bounds a hung process: starting one through tsx takes over 30 s on a loaded 2-core box.
+   */
   waitForLog(
     pred: (l: Record<string, unknown>) => boolean,
-    ms = 30_000,
+    ms = 120_000,
   ): Promise<Record<string, unknown>> {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);

@@ -21,7 +21,7 @@ async function lastFence(url: string, deviceId: string): Promise<number> {
   }
 }
 
-describe('Redis dies and comes back under a running poller', { timeout: 90_000 }, () => {
+describe('Redis dies and comes back under a running poller', { timeout: 180_000 }, () => {
   const recorder = new ProbeRecorder();
   let inv: TestInventory;
   let redis: PrivateRedis;

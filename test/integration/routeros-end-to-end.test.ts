@@ -6,12 +6,11 @@ import { ResultsReader } from '@pollfleet/bus-redis';
 import type { PollResult } from '@pollfleet/core';
 import { RouterOsSimulator } from '@pollfleet/testing/routeros-simulator';
 import { PollerProcess } from './poller-process.js';
-import { TestInventory, eventually, probePollerEnv } from './support.js';
+import { TestInventory, eventually, probePollerEnv, REDIS_URL } from './support.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const PASSWORD = 'sim-pass-5e1f';
 
-describe('a poller process polls simulated RouterOS 6 and 7 routers', { timeout: 90_000 }, () => {
+describe('a poller process polls simulated RouterOS 6 and 7 routers', { timeout: 180_000 }, () => {
   const prefix = `it-ros-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
   let sim: RouterOsSimulator;

@@ -11,13 +11,11 @@ import {
 } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
 import { PollerProcess } from './poller-process.js';
-import { TestInventory, eventually, probePollerEnv } from './support.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
+import { TestInventory, eventually, probePollerEnv, REDIS_URL } from './support.js';
 
 describe(
   'a poller process polls a real snmpd and publishes on the real stream',
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   () => {
     const prefix = `it-snmp-${randomBytes(4).toString('hex')}`;
     const redis = new Redis(REDIS_URL);

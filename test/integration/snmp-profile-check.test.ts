@@ -12,7 +12,7 @@ interface Status {
 
 describe(
   'a row naming an SNMP profile that does not exist is reported when it is read',
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   () => {
     let agent: SnmpAgent;
     let inv: TestInventory;

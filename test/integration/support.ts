@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PostgresInventory } from '@pollfleet/inventory-postgres';
+import { testDatabaseUrl, testRedisUrl } from '@pollfleet/testing/services';
 
 /** The machine's PostgreSQL; every test works in a schema of its own. */
-export const DB_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const DB_URL = testDatabaseUrl();
+
+/** The machine's Redis; every test works under a random key prefix. */
+export const REDIS_URL = testRedisUrl();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

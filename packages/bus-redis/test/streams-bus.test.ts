@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PollResult } from '@pollfleet/core';
 import { RedisStreamsBus, ResultsReader, readResults } from '@pollfleet/bus-redis';
 import { Redis } from 'ioredis';
+import { testRedisUrl } from '@pollfleet/testing/services';
 
 function result(i: number, over: Partial<PollResult> = {}): PollResult {
   return {
@@ -29,7 +30,7 @@ describe('RedisStreamsBus', () => {
   const keys = { results: () => `${prefix}:results` };
 
   before(async () => {
-    redis = new Redis('redis://127.0.0.1:6379', {
+    redis = new Redis(testRedisUrl(), {
       enableAutoPipelining: true,
       commandTimeout: 2_000,
       lazyConnect: true,
@@ -160,7 +161,7 @@ describe('RedisStreamsBus', () => {
   });
 
   it('rejects (never throws) when a result cannot be published', async () => {
-    const dead = new Redis('redis://127.0.0.1:6379', {
+    const dead = new Redis(testRedisUrl(), {
       lazyConnect: true,
       enableOfflineQueue: false,
     });

@@ -82,7 +82,9 @@ describe('RouterOS collector connections and failures', () => {
   });
 
   it('reconnects after the router dropped the connection, and replaces a hung one', async () => {
-    const c = newCollector({ commandTimeoutMs: 100, cancelTimeoutMs: 100 });
+    // The healthy polls here must answer within the command timeout too: keep it well above
+    // what a loaded machine takes (the hung poll below waits it out, plus the cancel's).
+    const c = newCollector({ commandTimeoutMs: 1000, cancelTimeoutMs: 1000 });
     const r = sim.router(2);
     const d = device(c, r, 'reconnect');
     await c.collect(d, ctx());

@@ -12,8 +12,9 @@ after(async () => {
 });
 it('close() right after collect(): the in-flight poll settles at once, not at its budget', async () => {
   const c = makeCollector();
-  const t0 = Date.now();
-  const p = c.collect(device(c, agent.port, {}, { timeoutMs: 5000 }), context()).then(
+  // A poll close() left running would end at its budget, as a timeout: the outcome, not the
+  // wall-clock time, tells the two apart (a time bound would fail on a loaded machine).
+  const p = c.collect(device(c, agent.port, {}, { timeoutMs: 30_000 }), context()).then(
     () => 'ok',
     (e: { code?: string; message?: string }) => `${e.code} ${e.message}`,
   );
@@ -21,6 +22,6 @@ it('close() right after collect(): the in-flight poll settles at once, not at it
   await Promise.resolve();
   await c.close();
   const outcome = await p;
-  const ms = Date.now() - t0;
-  assert.ok(ms < 1000, `poll settled ${ms} ms after close(): ${outcome}`);
+  // Aborted by close(), or answered already; never left to run out its budget.
+  assert.match(outcome, /^(ok|SNMP_ABORTED )/, `after close(): ${outcome}`);
 });

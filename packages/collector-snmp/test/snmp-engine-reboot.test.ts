@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { testRedisUrl } from '@pollfleet/testing/services';
 
 import { snmpKeys } from '@pollfleet/collector-snmp';
 import type {
@@ -58,7 +59,7 @@ async function stored(shared: SharedStateStore, deviceId: string): Promise<Engin
 
 describe('v3 engine state follows a real agent that reboots or is replaced', () => {
   const agents: SnmpAgent[] = [];
-  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true });
   const keys = new FleetKeys(`pftest-engine-${randomBytes(6).toString('hex')}`);
   /** The engine records as pods share them in a fleet: Redis, the collector's namespace. */
   const redisState = (): SharedStateStore =>

@@ -29,12 +29,21 @@ export class MemoryBus implements ResultsBus {
 
   publish(result: PollResult): Promise<void> {
     if (this.#closed) return Promise.reject(new MemoryBusClosedError());
-    this.buffer.push(result);
+    // Keep what a stream reader would decode: the JSON form, and refuse what JSON cannot encode.
+    let decoded: PollResult;
+    try {
+      decoded = JSON.parse(JSON.stringify(result)) as PollResult;
+    } catch (err) {
+      return Promise.reject(
+        new Error(`result of device ${result.deviceId} cannot be encoded as JSON`, { cause: err }),
+      );
+    }
+    this.buffer.push(decoded);
     // Trim in batches: splicing one off the front of a full buffer on every publish is O(n).
     if (this.buffer.length > this.#capacity + Math.ceil(this.#capacity / 8)) {
       this.buffer.splice(0, this.buffer.length - this.#capacity);
     }
-    for (const l of this.#listeners) l(result);
+    for (const l of this.#listeners) l(decoded);
     return Promise.resolve();
   }
 

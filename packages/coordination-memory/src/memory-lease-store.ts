@@ -1,6 +1,11 @@
 import type { AcquireOutcome, Clock, Lease, LeaseStore } from '@pollfleet/core';
 import { systemClock } from '@pollfleet/core';
 
+/** Token and fence both, as the Lua scripts check: a stale lease of a token that owns the device again is not its owner. */
+function owns(held: { token: string; fence: number }, lease: Lease): boolean {
+  return held.token === lease.token && held.fence === lease.fence;
+}
+
 /**
  * In-memory {@link LeaseStore} with the same semantics as the Redis one (owner tokens, TTLs,
  * fences that increase on every new owner, the last claimed slot kept across release). Correct
@@ -36,7 +41,7 @@ export class MemoryLeaseStore implements LeaseStore {
   extend(lease: Lease, ttlMs: number, slot?: number): Promise<boolean> {
     const held = this.#leases.get(lease.deviceId);
     const now = this.#clock.now();
-    if (!held || held.token !== lease.token || held.expiresAt <= now) return Promise.resolve(false);
+    if (!held || !owns(held, lease) || held.expiresAt <= now) return Promise.resolve(false);
     held.expiresAt = now + ttlMs;
     this.#claim(lease.deviceId, slot);
     return Promise.resolve(true);
@@ -44,9 +49,16 @@ export class MemoryLeaseStore implements LeaseStore {
 
   release(lease: Lease): Promise<boolean> {
     const held = this.#leases.get(lease.deviceId);
-    if (!held || held.token !== lease.token) return Promise.resolve(false);
+    if (!held || !owns(held, lease)) return Promise.resolve(false);
     this.#leases.delete(lease.deviceId);
     return Promise.resolve(held.expiresAt > this.#clock.now());
+  }
+
+  /** Releases each lease (as Redis does in one pipeline); resolves to how many were held and freed. */
+  async releaseMany(leases: readonly Lease[]): Promise<number> {
+    let released = 0;
+    for (const lease of leases) if (await this.release(lease)) released++;
+    return released;
   }
 
   /** The token holding `deviceId` now, if any. */

@@ -38,7 +38,9 @@ describe('RedisLeaseStore', () => {
     await held('ttl', 'pod-a', 5000);
     const out = await store.acquire('ttl', 'pod-b', 5000);
     assert.equal(out.acquired, false);
-    assert.ok(!out.acquired && out.remainingMs > 4000 && out.remainingMs <= 5000);
+    // Any positive remainder up to the TTL: how much of it a slow machine used up is not the
+    // point (the lease store contract checks that it counts down).
+    assert.ok(!out.acquired && out.remainingMs > 0 && out.remainingMs <= 5000);
   });
 
   it('re-acquire by the same token keeps the fence and renews the TTL', async () => {

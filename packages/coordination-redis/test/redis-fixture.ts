@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { FleetKeys, deleteFleetKeys, recommendedRedisOptions } from '@pollfleet/coordination-redis';
+import { testRedisUrl } from '@pollfleet/testing/services';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const REDIS_URL = testRedisUrl();
 
 /** A client on the shared test Redis plus a random key prefix, removed by `cleanup()`. */
 export async function openFixture(): Promise<{

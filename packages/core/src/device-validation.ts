@@ -12,6 +12,10 @@ export interface DeviceLimits {
 const HOSTNAME =
   /^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
 
+// A name whose last label is a number is an IPv4 address in disguise: the resolver would look
+// "999.1.1.1" up as a name, and read "127.1" or "0x7f.0.0.1" as inet_aton shorthands.
+const NUMERIC_LAST_LABEL = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)\.?$/i;
+
 /**
  * Turns a row into something the engine can poll, or throws a DeviceConfigError that names the
  * field and says what to do. `collectorFor` returns undefined for an unknown type.
@@ -35,6 +39,12 @@ export function validateDeviceRow(
   const host = typeof row.host === 'string' ? row.host.trim() : '';
   if (!host || (isIP(host) === 0 && !HOSTNAME.test(host))) {
     fail('host', `"${String(row.host)}" is not an IP address or host name`);
+  }
+  if (isIP(host) === 0 && NUMERIC_LAST_LABEL.test(host)) {
+    fail(
+      'host',
+      `"${host}" looks like an IPv4 address but is not one: write four numbers 0-255 (a.b.c.d), or a host name`,
+    );
   }
   if (row.port !== null && !(Number.isInteger(row.port) && row.port >= 1 && row.port <= 65535)) {
     fail(

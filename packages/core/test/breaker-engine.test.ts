@@ -22,6 +22,12 @@ describe('circuit breaker in the engine', () => {
     const last = fleet.resultsOf('d').at(-1);
     assert.equal(last?.ok, true);
     assert.equal(pod.engine.devices()[0]?.breaker.state, 'closed');
+    // Back to one poll per slot (the wall-clock fleet test only checks that it recovers).
+    const healed = fleet.resultsOf('d').slice(-3);
+    assert.deepEqual(
+      healed.slice(1).map((r, i) => r.scheduledFor - healed[i]!.scheduledFor),
+      [1000, 1000],
+    );
     await pod.stop();
   });
 

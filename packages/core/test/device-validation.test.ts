@@ -47,6 +47,24 @@ describe('device row validation', () => {
     }
   });
 
+  it('rejects a host that looks like an IPv4 address but is not one, instead of resolving it', () => {
+    // The resolver would take these as names (or as inet_aton shorthands: 127.1 is 127.0.0.1).
+    for (const host of ['999.1.1.1', '1.2.3.256', '10.0.0.1.5', '127.1', '10.0.0.', '0x7f.0.0.1']) {
+      assert.throws(
+        () => validate(row({ host })),
+        (e: unknown) =>
+          e instanceof DeviceConfigError &&
+          e.field === 'host' &&
+          e.message.includes(`"${host}" looks like an IPv4 address but is not one`),
+        host,
+      );
+    }
+    // Names with numeric labels that are not the last one stay names.
+    for (const host of ['10.example.net', 'r1.0x1f.example']) {
+      assert.equal(validate(row({ host })).spec.host, host);
+    }
+  });
+
   it('names a bad option by its place in the row', () => {
     const strict = {
       ...collector,

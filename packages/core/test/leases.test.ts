@@ -94,7 +94,9 @@ describe('device leases across pods', () => {
     await fleet.clock.advanceBy(2000, 10);
     // Someone else ends up holding the lease (e.g. a partition outlived the TTL).
     const token = fleet.leases.holder('d')!;
-    await fleet.leases.release({ deviceId: 'd', token, fence: 0 });
+    const held = await fleet.leases.acquire('d', token, 60_000); // the holder's lease, as is
+    assert.ok(held.acquired);
+    assert.equal(await fleet.leases.release(held.lease), true);
     await fleet.leases.acquire('d', 'intruder', 60_000);
     const before = fleet.collector.pollsOf('d').length;
     await fleet.clock.advanceBy(3000, 10);

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PostgresInventory } from '@pollfleet/inventory-postgres';
 import pg from 'pg';
+import { testAdminDatabaseUrl, testDatabaseUrlFor } from '@pollfleet/testing/services';
 import { WatchRecorder } from './support.js';
 
 // Its own database, so the test can make the server refuse the watch for a while (by dropping
 // the database) without disturbing other test files.
 describe('PostgresInventory.watch while the database is unavailable', () => {
   const database = `pf_inv_${randomBytes(6).toString('hex')}`;
-  const url = `postgresql://postgres@127.0.0.1:5432/${database}`;
+  const url = testDatabaseUrlFor(database);
   let server: pg.Client;
 
   const createDatabase = async (): Promise<void> => {
@@ -17,7 +18,7 @@ describe('PostgresInventory.watch while the database is unavailable', () => {
   };
 
   before(async () => {
-    server = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+    server = new pg.Client({ connectionString: testAdminDatabaseUrl() });
     await server.connect();
     await createDatabase();
   });
@@ -67,7 +68,7 @@ describe('PostgresInventory.watch while the database is unavailable', () => {
 
   it('rejects watch() when the first connection fails', async () => {
     const inventory = new PostgresInventory({
-      connectionString: 'postgresql://postgres@127.0.0.1:5432/pf_inv_does_not_exist',
+      connectionString: testDatabaseUrlFor('pf_inv_does_not_exist'),
     });
     try {
       await assert.rejects(

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { InventoryChange } from '@pollfleet/core';
 import pg from 'pg';
+import { testDatabaseUrl } from '@pollfleet/testing/services';
 
-export const DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
+export const DATABASE_URL = testDatabaseUrl();
 
 /** A fresh schema name per test file, so parallel files never share tables or notifications. */
 export function randomSchema(): string {

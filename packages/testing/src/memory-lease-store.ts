@@ -27,6 +27,11 @@ export class MemoryLeaseStore extends ProductionMemoryLeaseStore {
     if (this.failing) return unreachable();
     return super.release(lease);
   }
+
+  override releaseMany(leases: readonly Lease[]): Promise<number> {
+    if (this.failing) return unreachable();
+    return super.releaseMany(leases);
+  }
 }
 
 function unreachable(): Promise<never> {

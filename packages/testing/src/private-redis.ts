@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { requireServices } from './test-services.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -19,6 +20,7 @@ export class PrivateRedis {
   private constructor(readonly port: number) {}
 
   static async start(): Promise<PrivateRedis> {
+    requireServices('redis-server (PrivateRedis)');
     const r = new PrivateRedis(await freePort());
     await r.restart();
     return r;

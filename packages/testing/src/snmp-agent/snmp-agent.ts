@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { requireServices } from '../test-services.js';
 
 /** Users and community the generated config creates; tests pass these as credentials. */
 export const SNMP_AGENT_SECRETS = {
@@ -143,6 +144,7 @@ async function answers(
  * the agent answers.
  */
 export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promise<SnmpAgent> {
+  requireServices('snmpd (startSnmpAgent)');
   const dir = await mkdtemp(join(tmpdir(), 'pollfleet-snmpd-'));
   const persist = join(dir, 'persist');
   await mkdir(persist);
