@@ -27,3 +27,4 @@ export * from './log-throttle.js';
 export * from './collector-call.js';
 export * from './in-flight-polls.js';
 export * from './store-health.js';
+export type { LeaseHold, LeaseState } from './lease-holder.js';
