@@ -79,6 +79,15 @@ export class DeviceLoop {
     return this.spec.intervalMs + this.spec.timeoutMs + this.#deps.leaseMarginMs;
   }
 
+  /**
+   * How long after the slot a lease answer may come and the slot still be polled: later, the
+   * poll would land close to the next slot (a late answer after a stall). Takeover attempts
+   * count from when they were due (the previous holder's expiry).
+   */
+  lateBoundMs(): number {
+    return Math.min(this.spec.timeoutMs, Math.floor(this.spec.intervalMs / 2));
+  }
+
   /** A changed row applies from the next poll. Returns true when the phase changed. */
   update(spec: DeviceSpec, collector: Collector): boolean {
     const intervalChanged = spec.intervalMs !== this.spec.intervalMs;
@@ -123,6 +132,13 @@ export class DeviceLoop {
     }
     if (this.removed) {
       await this.releaseLease();
+      return NO_TAKEOVER;
+    }
+    if (clock.now() > Math.max(scheduledFor, dueAt) + this.lateBoundMs()) {
+      // The lease answer came too late (a stall, a backlog): polling now would land right
+      // before the next slot. The lease is kept; the next slot is polled on time.
+      this.#count('skipped_late');
+      this.#log.debug({ scheduledFor }, 'lease answer came too late for this slot; skipped');
       return NO_TAKEOVER;
     }
     this.#unparkIfRowChanged();
