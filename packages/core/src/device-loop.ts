@@ -10,8 +10,8 @@ import type { BreakerSnapshot, ResolvedBreakerOptions } from './breaker.js';
 import type { CollectResult, Collector } from './collector.js';
 import { POLLER_STOPPING, callCollector } from './collector-call.js';
 import type { DeviceSpec } from './device.js';
-import { toCollectError } from './errors.js';
-import type { CollectError } from './errors.js';
+import { CollectError, toCollectError } from './errors.js';
+import type { Clock } from './clock.js';
 import type { Lease } from './lease.js';
 import { LeaseHolder } from './lease-holder.js';
 import type { LeaseState } from './lease-holder.js';
@@ -211,13 +211,31 @@ export class DeviceLoop {
     collector: Collector,
   ): Promise<void> {
     const { clock, metrics } = this.#deps;
-    const startedAt = clock.now();
+    // The poll's budget (timeout_ms) covers everything from here: the credential lookup too.
+    const budgetEnd = clock.now() + spec.timeoutMs;
+    let startedAt = clock.now();
     let result: CollectResult | undefined;
     let error: CollectError | undefined;
     try {
       const credentials = spec.credentialsRef
-        ? await this.#deps.credentials.get(spec.credentialsRef)
+        ? await withinBudget(
+            this.#deps.credentials.get(spec.credentialsRef),
+            budgetEnd - clock.now(),
+            clock,
+          )
         : undefined;
+      // The class fix for a stall before the collector: never start a poll that could outlive
+      // this pod's lease (counted from when the extend was sent, not from when it answered).
+      if (this.#holder.remainingMs() < spec.timeoutMs) {
+        this.#count('skipped_lease');
+        this.#deps.throttle.warn(
+          'lease-too-short',
+          { deviceId: spec.id, leftMs: this.#holder.remainingMs() },
+          'lease time left is below the poll timeout; not starting the poll',
+        );
+        return;
+      }
+      startedAt = clock.now();
       this.#collectorBusy = true;
       const call = callCollector(
         collector,
@@ -225,6 +243,7 @@ export class DeviceLoop {
         { credentials, scheduledFor, logger: this.#log },
         clock,
         this.#deps.shutdownSignal,
+        budgetEnd - startedAt,
       );
       void call.settled.then(() => (this.#collectorBusy = false));
       result = await call.result;
@@ -317,3 +336,29 @@ export class DeviceLoop {
 }
 
 const NO_TAKEOVER: RunReport = { takeoverAt: undefined };
+
+/** Rejects with a transient CollectError when `p` does not settle within `ms`. */
+function withinBudget<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(
+      () =>
+        reject(
+          CollectError.transient(
+            'CREDENTIALS_TIMEOUT',
+            'the credential lookup used up the poll timeout; the collector was not called',
+          ),
+        ),
+      ms,
+    );
+    p.then(
+      (v) => {
+        timer.cancel();
+        resolve(v);
+      },
+      (e: unknown) => {
+        timer.cancel();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
