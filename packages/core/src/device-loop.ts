@@ -263,6 +263,7 @@ export class DeviceLoop {
         deviceId: spec.id,
         deviceName: spec.name,
         collectorType: spec.collectorType,
+        labels: spec.labels,
         podId: this.#deps.podId,
         fence: lease.fence,
         scheduledFor,
