@@ -212,6 +212,7 @@ export class Poller {
         collector: d.collectorType,
         target: `${d.host}:${d.port}`,
         leaseHeld: d.leaseHeld,
+        lease: d.leaseState,
         fence: d.fence ?? null,
         breaker: d.breaker.state,
         parked: d.breaker.parked,

@@ -74,8 +74,13 @@ describe('poller configuration', () => {
 
   it('the README configuration table lists every variable the poller reads, with its default', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    // Only the "Configuration" section: other tables (the tests' own variables) are not the poller's.
+    const start = readme.indexOf('\n## Configuration\n');
+    assert.ok(start >= 0, 'README has a "## Configuration" section');
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end < 0 ? undefined : end);
     const rows = new Map<string, string>();
-    for (const m of readme.matchAll(/^\| `POLLFLEET_([A-Z0-9_]+)` +\| ([^|]+?) +\|/gm)) {
+    for (const m of section.matchAll(/^\| `POLLFLEET_([A-Z0-9_]+)` +\| ([^|]+?) +\|/gm)) {
       rows.set(m[1]!, m[2]!);
     }
     const declared = pollerSettings();

@@ -12,6 +12,11 @@ export interface PollResult {
   readonly deviceId: string;
   readonly deviceName: string;
   readonly collectorType: string;
+  /**
+   * The device row's labels. The engine puts them on every result; optional here because
+   * results published before they were added have none.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly podId: string;
   readonly fence: number;
   /** Slot the poll was scheduled for, epoch ms. */

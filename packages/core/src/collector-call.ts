@@ -15,7 +15,8 @@ export interface CollectorCall {
 }
 
 /**
- * Calls a collector with an AbortSignal that fires at the device's timeout or at shutdown.
+ * Calls a collector with an AbortSignal that fires when `budgetMs` (the device's timeout by
+ * default) runs out, or at shutdown.
  * A collector that throws synchronously, returns a non-promise or ignores its signal cannot
  * wedge the device: the result still settles on time.
  */
@@ -25,11 +26,14 @@ export function callCollector(
   call: { credentials: Credentials | undefined; scheduledFor: number; logger: Logger },
   clock: Clock,
   shutdownSignal: AbortSignal,
+  budgetMs = spec.timeoutMs,
 ): CollectorCall {
   const ac = new AbortController();
+  // The budget is what is left of the device's timeout once the steps before the collector
+  // (lease, credentials) took their share; the error still names the device's timeout.
   const timer = clock.setTimeout(
     () => ac.abort(new PollTimeoutError(spec.timeoutMs)),
-    spec.timeoutMs,
+    Math.max(0, budgetMs),
   );
   const onShutdown = (): void =>
     ac.abort(CollectError.transient(POLLER_STOPPING, 'poll aborted: the poller is stopping'));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   CLOSED_BREAKER,
@@ -11,41 +10,40 @@ import type { BreakerSnapshot, ResolvedBreakerOptions } from './breaker.js';
 import type { CollectResult, Collector } from './collector.js';
 import { POLLER_STOPPING, callCollector } from './collector-call.js';
 import type { DeviceSpec } from './device.js';
-import { toCollectError } from './errors.js';
-import type { CollectError } from './errors.js';
+import { CollectError, toCollectError } from './errors.js';
+import type { Clock } from './clock.js';
 import type { Lease } from './lease.js';
+import { LeaseHolder } from './lease-holder.js';
+import type { LeaseState } from './lease-holder.js';
 import { phaseOf } from './poll-phase.js';
 import { toPollResult } from './poll-result.js';
 import type { DeviceLoopDeps, LastPoll, RunKind } from './device-loop-deps.js';
 import type { PollOutcome } from './poller-metrics.js';
 
+/** What a run tells the engine's schedule. */
+export interface RunReport {
+  /** When another pod's lease runs out: try to take over then (undefined: at the next slot). */
+  readonly takeoverAt: number | undefined;
+}
+
 /**
- * One device's polling state. It owns no timer: the engine's central queue decides when
- * {@link run} is called; the loop decides whether a poll may happen (lease, breaker) and does it.
+ * One device's polling state. It owns no timer and no schedule: the engine's central queue
+ * decides when {@link run} is called; the loop decides whether a poll may happen (lease,
+ * breaker) and does it.
  */
 export class DeviceLoop {
   spec: DeviceSpec;
   collector: Collector;
   phase: number;
-  /** Next slot (epoch ms) the engine will call run() for. */
-  nextSlot = 0;
-  /** When the current holder's lease expires: try to take over then instead of at the next slot. */
-  takeoverAt: number | undefined;
-  /** Engine bookkeeping: generation of the queue entry that is current. */
-  queueGen = 0;
-  running = false;
-  queued = false;
   removed = false;
   lastPoll: LastPoll | undefined;
-  #lease: Lease | undefined;
+  readonly #holder: LeaseHolder;
   #breaker: BreakerSnapshot = CLOSED_BREAKER;
   #breakerOptions: ResolvedBreakerOptions;
   /** True until the collector's last call settles, even one that ignored its abort signal. */
   #collectorBusy = false;
   /** Breaker state the shared store may lack (a load or save failed): save at the next outcome. */
   #breakerDirty = false;
-  /** Token of an acquire whose answer was lost: Redis may hold it, so it is tried again. */
-  #pendingToken: string | undefined;
   readonly #deps: DeviceLoopDeps;
   #log: Logger;
 
@@ -56,29 +54,38 @@ export class DeviceLoop {
     this.phase = phaseOf(spec.id, spec.intervalMs);
     this.#breakerOptions = resolveBreakerOptions(deps.breakerOptions, spec.intervalMs);
     this.#log = deps.logger.child({ deviceId: spec.id, device: spec.name });
+    this.#holder = new LeaseHolder(spec.id, deps, this.#log);
   }
 
   get lease(): Lease | undefined {
-    return this.#lease;
+    return this.#holder.lease;
+  }
+
+  get leaseState(): LeaseState {
+    return this.#holder.state;
   }
 
   get breaker(): BreakerSnapshot {
     return this.#breaker;
   }
 
-  /** True while a run or the collector's last call is still going: a new tick is skipped. */
-  get busy(): boolean {
-    return this.running || this.#collectorBusy;
-  }
-
-  /** A collector call outlived its run (it ignored its abort): the lease must outlive it too. */
-  get collectorStillRunning(): boolean {
-    return this.#collectorBusy && !this.running;
+  /** True while the collector's last call is still going, even one that ignored its abort. */
+  get collectorBusy(): boolean {
+    return this.#collectorBusy;
   }
 
   /** Interval + timeout + margin: long enough to live from one poll's extend to the next. */
   get leaseTtlMs(): number {
     return this.spec.intervalMs + this.spec.timeoutMs + this.#deps.leaseMarginMs;
+  }
+
+  /**
+   * How long after the slot a lease answer may come and the slot still be polled: later, the
+   * poll would land close to the next slot (a late answer after a stall). Takeover attempts
+   * count from when they were due (the previous holder's expiry).
+   */
+  lateBoundMs(): number {
+    return Math.min(this.spec.timeoutMs, Math.floor(this.spec.intervalMs / 2));
   }
 
   /** A changed row applies from the next poll. Returns true when the phase changed. */
@@ -88,6 +95,7 @@ export class DeviceLoop {
     this.spec = spec;
     this.collector = collector;
     this.#log = this.#deps.logger.child({ deviceId: spec.id, device: spec.name });
+    this.#holder.log = this.#log;
     // The held lease was sized for the old interval: stretch it now, before it can lapse ahead
     // of the next (later) slot and hand the device to another pod.
     if (ttlGrew) void this.keepAlive();
@@ -97,68 +105,70 @@ export class DeviceLoop {
     return true;
   }
 
-  /** One scheduled tick: hold the lease, consult the breaker, poll, publish. Never rejects. */
-  async run(scheduledFor: number, kind: RunKind): Promise<void> {
+  /**
+   * One scheduled tick: hold the lease, consult the breaker, poll, publish. `dueAt` is when the
+   * run was due (the slot, or the takeover time). Never rejects.
+   */
+  async run(scheduledFor: number, kind: RunKind, dueAt = scheduledFor): Promise<RunReport> {
     const { clock, metrics } = this.#deps;
     if (kind === 'slot') {
       metrics.scheduleLag.observe(Math.max(0, clock.now() - scheduledFor) / 1000);
     }
-    if (!(await this.#holdLease(scheduledFor))) return;
+    const hold = await this.#holder.hold(scheduledFor, this.leaseTtlMs);
+    switch (hold.kind) {
+      case 'error':
+        this.#count('skipped_lease_error');
+        return NO_TAKEOVER;
+      case 'contended':
+        if (hold.lost) await this.#forgetInCollector();
+        this.#count('skipped_lease');
+        return { takeoverAt: hold.retryAt };
+      case 'duplicate':
+        await this.#loadBreaker();
+        this.#count('skipped_duplicate');
+        return NO_TAKEOVER;
+      case 'held':
+        if (hold.acquired) await this.#loadBreaker();
+    }
     if (this.removed) {
       await this.releaseLease();
-      return;
+      return NO_TAKEOVER;
+    }
+    if (clock.now() > Math.max(scheduledFor, dueAt) + this.lateBoundMs()) {
+      // The lease answer came too late (a stall, a backlog): polling now would land right
+      // before the next slot. The lease is kept; the next slot is polled on time.
+      this.#count('skipped_late');
+      this.#log.debug({ scheduledFor }, 'lease answer came too late for this slot; skipped');
+      return NO_TAKEOVER;
     }
     this.#unparkIfRowChanged();
     const gate = breakerAllows(this.#breaker, clock.now());
     if (!gate.allowed) {
       this.#count('skipped_breaker');
-      return;
+      return NO_TAKEOVER;
     }
     this.#breaker = gate.next;
     // One spec and collector for the whole poll, even if the row changes meanwhile.
-    await this.#poll(scheduledFor, this.#lease as Lease, this.spec, this.collector);
+    await this.#poll(scheduledFor, hold.lease, this.spec, this.collector);
+    return NO_TAKEOVER;
   }
 
   /**
    * Extends a held lease without polling (a tick skipped while the collector is still busy, or
    * a longer interval). Losing it here ends this pod's claim, as a failed extend does.
    */
-  async keepAlive(): Promise<void> {
-    const lease = this.#lease;
-    if (!lease) return;
-    try {
-      const kept = await this.#deps.leases.extend(lease, this.leaseTtlMs);
-      this.#deps.metrics.leaseOps.inc({ op: 'extend', outcome: kept ? 'ok' : 'lost' });
-      if (!kept && this.#lease === lease) this.#lost(lease);
-    } catch (err) {
-      this.#deps.metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
-      this.#deps.throttle.warn('lease-extend', { err, deviceId: this.spec.id }, LEASE_DOWN);
-    }
+  keepAlive(): Promise<void> {
+    return this.#holder.keepAlive(this.leaseTtlMs);
   }
 
   /** Forgets the lease without releasing it: the caller releases it (in a batch). */
   detachLease(): Lease | undefined {
-    const lease = this.#lease;
-    this.#lease = undefined;
-    return lease;
+    return this.#holder.detach();
   }
 
   /** Gives the lease up (device removed, pod stopping). Safe to call when not held. */
-  async releaseLease(): Promise<void> {
-    const lease = this.#lease;
-    if (!lease) return;
-    this.#lease = undefined;
-    try {
-      const released = await this.#deps.leases.release(lease);
-      this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: released ? 'ok' : 'lost' });
-    } catch (err) {
-      this.#deps.metrics.leaseOps.inc({ op: 'release', outcome: 'error' });
-      this.#deps.throttle.warn(
-        'lease-release',
-        { err, deviceId: this.spec.id },
-        'could not release a lease; it expires on its own',
-      );
-    }
+  releaseLease(): Promise<void> {
+    return this.#holder.release();
   }
 
   /** Device removed from this pod: release the lease and drop collector state. */
@@ -166,76 +176,6 @@ export class DeviceLoop {
     this.removed = true;
     await this.releaseLease();
     await this.#forgetInCollector();
-  }
-
-  /** True when this pod holds the lease and `slot` was not already polled by a previous holder. */
-  async #holdLease(slot: number): Promise<boolean> {
-    const { leases, metrics, clock } = this.#deps;
-    const lease = this.#lease;
-    if (lease) {
-      let kept: boolean;
-      try {
-        kept = await leases.extend(lease, this.leaseTtlMs, slot);
-      } catch (err) {
-        // Cannot prove we still hold it: skip rather than risk two pollers.
-        metrics.leaseOps.inc({ op: 'extend', outcome: 'error' });
-        this.#deps.leaseHealth.failed(err);
-        this.#count('skipped_lease_error');
-        this.#log.debug({ err }, 'could not extend the lease; skipping this poll');
-        this.#deps.throttle.warn('lease-extend', { err, deviceId: this.spec.id }, LEASE_DOWN);
-        return false;
-      }
-      this.#deps.leaseHealth.ok();
-      if (kept) {
-        metrics.leaseOps.inc({ op: 'extend', outcome: 'ok' });
-        return true;
-      }
-      metrics.leaseOps.inc({ op: 'extend', outcome: 'lost' });
-      this.#lost(lease);
-      await this.#forgetInCollector();
-      this.#count('skipped_lease');
-      return false;
-    }
-    // An error may hide a success whose reply was lost: the same token then re-acquires it.
-    const token = this.#pendingToken ?? `${this.#deps.podId}:${randomUUID()}`;
-    this.#pendingToken = token;
-    let outcome;
-    try {
-      outcome = await leases.acquire(this.spec.id, token, this.leaseTtlMs, slot);
-    } catch (err) {
-      metrics.leaseOps.inc({ op: 'acquire', outcome: 'error' });
-      this.#deps.leaseHealth.failed(err);
-      this.#count('skipped_lease_error');
-      this.#log.debug({ err }, 'could not acquire the lease; skipping this poll');
-      this.#deps.throttle.warn(
-        'lease-acquire',
-        { err, deviceId: this.spec.id },
-        'could not acquire leases; skipping polls until the lease store answers',
-      );
-      return false;
-    }
-    this.#pendingToken = undefined;
-    this.#deps.leaseHealth.ok();
-    if (!outcome.acquired) {
-      metrics.leaseOps.inc({ op: 'acquire', outcome: 'contended' });
-      this.takeoverAt =
-        outcome.remainingMs >= 0
-          ? clock.now() + outcome.remainingMs + 1 + Math.floor(this.#deps.random() * 50)
-          : undefined;
-      this.#count('skipped_lease');
-      return false;
-    }
-    metrics.leaseOps.inc({ op: 'acquire', outcome: 'ok' });
-    this.#lease = outcome.lease;
-    this.takeoverAt = undefined;
-    this.#log.debug({ fence: outcome.lease.fence }, 'lease acquired');
-    await this.#loadBreaker();
-    if (outcome.previousSlot !== undefined && outcome.previousSlot >= slot) {
-      // The previous holder already polled this slot (it handed the device over mid-interval).
-      this.#count('skipped_duplicate');
-      return false;
-    }
-    return true;
   }
 
   /** A parked device whose row changed since gets a poll now: the change may be the fix. */
@@ -246,11 +186,6 @@ export class DeviceLoop {
     this.#log.info('device row changed since it was parked: trying again');
     this.#breaker = CLOSED_BREAKER;
     this.#breakerDirty = true;
-  }
-
-  #lost(lease: Lease): void {
-    this.#lease = undefined;
-    this.#log.warn({ fence: lease.fence }, 'lease lost to another pod; stopping polls here');
   }
 
   async #loadBreaker(): Promise<void> {
@@ -276,13 +211,31 @@ export class DeviceLoop {
     collector: Collector,
   ): Promise<void> {
     const { clock, metrics } = this.#deps;
-    const startedAt = clock.now();
+    // The poll's budget (timeout_ms) covers everything from here: the credential lookup too.
+    const budgetEnd = clock.now() + spec.timeoutMs;
+    let startedAt = clock.now();
     let result: CollectResult | undefined;
     let error: CollectError | undefined;
     try {
       const credentials = spec.credentialsRef
-        ? await this.#deps.credentials.get(spec.credentialsRef)
+        ? await withinBudget(
+            this.#deps.credentials.get(spec.credentialsRef),
+            budgetEnd - clock.now(),
+            clock,
+          )
         : undefined;
+      // The class fix for a stall before the collector: never start a poll that could outlive
+      // this pod's lease (counted from when the extend was sent, not from when it answered).
+      if (this.#holder.remainingMs() < spec.timeoutMs) {
+        this.#count('skipped_lease');
+        this.#deps.throttle.warn(
+          'lease-too-short',
+          { deviceId: spec.id, leftMs: this.#holder.remainingMs() },
+          'lease time left is below the poll timeout; not starting the poll',
+        );
+        return;
+      }
+      startedAt = clock.now();
       this.#collectorBusy = true;
       const call = callCollector(
         collector,
@@ -290,6 +243,7 @@ export class DeviceLoop {
         { credentials, scheduledFor, logger: this.#log },
         clock,
         this.#deps.shutdownSignal,
+        budgetEnd - startedAt,
       );
       void call.settled.then(() => (this.#collectorBusy = false));
       result = await call.result;
@@ -309,6 +263,7 @@ export class DeviceLoop {
         deviceId: spec.id,
         deviceName: spec.name,
         collectorType: spec.collectorType,
+        labels: spec.labels,
         podId: this.#deps.podId,
         fence: lease.fence,
         scheduledFor,
@@ -381,4 +336,30 @@ export class DeviceLoop {
   }
 }
 
-const LEASE_DOWN = 'could not extend leases; skipping polls until the lease store answers';
+const NO_TAKEOVER: RunReport = { takeoverAt: undefined };
+
+/** Rejects with a transient CollectError when `p` does not settle within `ms`. */
+function withinBudget<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(
+      () =>
+        reject(
+          CollectError.transient(
+            'CREDENTIALS_TIMEOUT',
+            'the credential lookup used up the poll timeout; the collector was not called',
+          ),
+        ),
+      ms,
+    );
+    p.then(
+      (v) => {
+        timer.cancel();
+        resolve(v);
+      },
+      (e: unknown) => {
+        timer.cancel();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,5 +1,6 @@
 import type { BreakerSnapshot } from './breaker.js';
 import type { LastPoll } from './device-loop-deps.js';
+import type { LeaseState } from './lease-holder.js';
 
 /** One device as the status view shows it. No secrets, no options (they may hold some). */
 export interface DeviceStatus {
@@ -9,7 +10,10 @@ export interface DeviceStatus {
   readonly host: string;
   readonly port: number;
   readonly intervalMs: number;
+  /** False while the lease store does not answer (see {@link leaseState}). */
   readonly leaseHeld: boolean;
+  /** `unknown` while the lease store does not answer: this pod cannot tell who holds it. */
+  readonly leaseState: LeaseState;
   readonly fence: number | undefined;
   readonly breaker: BreakerSnapshot;
   readonly nextSlot: number;
@@ -26,13 +30,13 @@ interface LoopLike {
     intervalMs: number;
   };
   readonly lease: { fence: number } | undefined;
+  readonly leaseState: LeaseState;
   readonly breaker: BreakerSnapshot;
-  readonly nextSlot: number;
   readonly lastPoll: LastPoll | undefined;
 }
 
 export const DeviceStatusView = {
-  of(l: LoopLike): DeviceStatus {
+  of(l: LoopLike, nextSlot: number): DeviceStatus {
     return {
       id: l.spec.id,
       name: l.spec.name,
@@ -40,10 +44,11 @@ export const DeviceStatusView = {
       host: l.spec.host,
       port: l.spec.port,
       intervalMs: l.spec.intervalMs,
-      leaseHeld: l.lease !== undefined,
+      leaseHeld: l.leaseState === 'held',
+      leaseState: l.leaseState,
       fence: l.lease?.fence,
       breaker: l.breaker,
-      nextSlot: l.nextSlot,
+      nextSlot,
       lastPoll: l.lastPoll,
     };
   },

@@ -71,3 +71,4 @@ export {
 } from './reconciler.js';
 export type { PollerMetrics, PollOutcome } from './poller-metrics.js';
 export type { StoreHealth } from './store-health.js';
+export type { LeaseHold, LeaseState } from './lease-holder.js';

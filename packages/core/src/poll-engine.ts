@@ -19,15 +19,30 @@ import type { DeviceStatus } from './device-status.js';
 
 export type EngineState = 'idle' | 'running' | 'draining' | 'stopped';
 
-interface QueueEntry {
+/** The engine's schedule of one device; the loop itself knows nothing of it. */
+interface Schedule {
   readonly loop: DeviceLoop;
+  /** Next slot (epoch ms) the device is due at. */
+  nextSlot: number;
+  /** When another pod's lease expires: try to take over then instead of at the next slot. */
+  takeoverAt: number | undefined;
+  /** Generation of the queue entry that is current (older entries are ignored when popped). */
+  gen: number;
+  running: boolean;
+  /** Waiting in the ready queue for a concurrency slot. */
+  queued: boolean;
+}
+
+interface QueueEntry {
+  readonly rec: Schedule;
   readonly gen: number;
 }
 
 interface ReadyEntry {
-  readonly loop: DeviceLoop;
+  readonly rec: Schedule;
   readonly scheduledFor: number;
   readonly kind: RunKind;
+  readonly dueAt: number;
 }
 
 /**
@@ -41,7 +56,7 @@ export class PollEngine {
   readonly #concurrency: number;
   readonly #watchdogMs: number;
   readonly #dispatchGridMs: number;
-  readonly #loops = new Map<string, DeviceLoop>();
+  readonly #loops = new Map<string, Schedule>();
   readonly #queue = new DueQueue<QueueEntry>();
   #ready: ReadyEntry[] = [];
   #readyHead = 0;
@@ -82,8 +97,9 @@ export class PollEngine {
     );
     this.metrics = new PollerMetrics(options.registry, {
       devicesActive: () => this.#loops.size,
-      leasesHeld: () => this.#count((l) => l.lease !== undefined),
-      breakersOpen: () => this.#count((l) => l.lease !== undefined && l.breaker.state !== 'closed'),
+      leasesHeld: () => this.#count((l) => l.leaseState === 'held'),
+      breakersOpen: () =>
+        this.#count((l) => l.leaseState === 'held' && l.breaker.state !== 'closed'),
       pollsInFlight: () => this.#running,
       queueDepth: () => this.#ready.length - this.#readyHead,
     });
@@ -127,7 +143,7 @@ export class PollEngine {
   }
 
   revisionOf(deviceId: string): number | undefined {
-    return this.#loops.get(deviceId)?.spec.revision;
+    return this.#loops.get(deviceId)?.loop.spec.revision;
   }
 
   deviceIds(): string[] {
@@ -137,35 +153,43 @@ export class PollEngine {
   /** Adds a device, or applies a changed row from its next poll. */
   upsert(spec: DeviceSpec, collector: Collector): void {
     if (this.#state === 'draining' || this.#state === 'stopped') return;
-    const existing = this.#loops.get(spec.id);
-    if (existing) {
+    const rec = this.#loops.get(spec.id);
+    if (rec) {
+      const existing = rec.loop;
       const previous = existing.spec;
       if (existing.collector !== collector) void this.#forget(existing.collector, spec.id);
       if (previous.credentialsRef) this.#credentials.invalidate(previous.credentialsRef);
       if (existing.update(spec, collector)) {
-        existing.nextSlot = slotAtOrAfter(this.#clock.now() + 1, existing.phase, spec.intervalMs);
-        this.#schedule(existing);
+        rec.nextSlot = slotAtOrAfter(this.#clock.now() + 1, existing.phase, spec.intervalMs);
+        this.#schedule(rec);
       }
       return;
     }
     const loop = new DeviceLoop(spec, collector, this.#loopDeps);
-    loop.nextSlot = slotAtOrAfter(this.#clock.now(), loop.phase, spec.intervalMs);
-    this.#loops.set(spec.id, loop);
-    this.#schedule(loop);
+    const fresh: Schedule = {
+      loop,
+      nextSlot: slotAtOrAfter(this.#clock.now(), loop.phase, spec.intervalMs),
+      takeoverAt: undefined,
+      gen: 0,
+      running: false,
+      queued: false,
+    };
+    this.#loops.set(spec.id, fresh);
+    this.#schedule(fresh);
   }
 
   /** Stops polling a device and releases its lease. */
   async remove(deviceId: string): Promise<void> {
-    const loop = this.#loops.get(deviceId);
-    if (!loop) return;
+    const rec = this.#loops.get(deviceId);
+    if (!rec) return;
     this.#loops.delete(deviceId);
-    loop.queueGen++;
-    await loop.retire();
+    rec.gen++;
+    await rec.loop.retire();
   }
 
   /** Drops cached secrets of a device, so a changed credential applies from the next poll. */
   refreshCredentials(deviceId: string): void {
-    const ref = this.#loops.get(deviceId)?.spec.credentialsRef;
+    const ref = this.#loops.get(deviceId)?.loop.spec.credentialsRef;
     if (ref) this.#credentials.invalidate(ref);
   }
 
@@ -178,12 +202,12 @@ export class PollEngine {
     this.#state = 'draining';
     this.#timer?.cancel();
     this.#timer = undefined;
-    for (let i = this.#readyHead; i < this.#ready.length; i++) this.#ready[i]!.loop.queued = false;
+    for (let i = this.#readyHead; i < this.#ready.length; i++) this.#ready[i]!.rec.queued = false;
     this.#ready = [];
     this.#readyHead = 0;
     // Idle devices are handed over at once; the shorter the drain window, the fewer slots fall
     // into it (a slot due while its device is being released is lost, not polled twice).
-    await this.#releaseLeases([...this.#loops.values()].filter((l) => !l.busy));
+    await this.#releaseLeases(this.#recs().filter((r) => !this.#busy(r)));
     if (this.#running > 0) {
       const grace = this.#clock.setTimeout(() => this.#shutdown.abort(), graceMs);
       await this.#whenIdle();
@@ -191,12 +215,13 @@ export class PollEngine {
     }
     this.#shutdown.abort();
     // A device whose collector call is still running keeps its lease until it expires.
-    await this.#releaseLeases([...this.#loops.values()].filter((l) => !l.collectorStillRunning));
+    await this.#releaseLeases(this.#recs().filter((r) => !r.loop.collectorBusy));
     this.#state = 'stopped';
   }
 
   /** One round trip when the store can batch; otherwise one release per device, in parallel. */
-  async #releaseLeases(loops: DeviceLoop[]): Promise<void> {
+  async #releaseLeases(recs: Schedule[]): Promise<void> {
+    const loops = recs.map((r) => r.loop);
     const store = this.#loopDeps.leases;
     if (!store.releaseMany) {
       await Promise.allSettled(loops.map((l) => l.releaseLease()));
@@ -237,20 +262,29 @@ export class PollEngine {
 
   /** Per-device state for the status view. */
   devices(): DeviceStatus[] {
-    return [...this.#loops.values()].map((l) => DeviceStatusView.of(l));
+    return this.#recs().map((r) => DeviceStatusView.of(r.loop, r.nextSlot));
+  }
+
+  #recs(): Schedule[] {
+    return [...this.#loops.values()];
   }
 
   #count(pred: (l: DeviceLoop) => boolean): number {
     let n = 0;
-    for (const l of this.#loops.values()) if (pred(l)) n++;
+    for (const r of this.#loops.values()) if (pred(r.loop)) n++;
     return n;
   }
 
-  /** (Re)queues the loop at its next slot or takeover attempt, whichever is first. */
-  #schedule(loop: DeviceLoop): void {
-    const gen = ++loop.queueGen;
-    const dueAt = Math.min(loop.nextSlot, loop.takeoverAt ?? Number.POSITIVE_INFINITY);
-    this.#queue.push(dueAt, { loop, gen });
+  /** A run is in flight, or the collector's last call (one that ignored its abort) still is. */
+  #busy(rec: Schedule): boolean {
+    return rec.running || rec.loop.collectorBusy;
+  }
+
+  /** (Re)queues the device at its next slot or takeover attempt, whichever is first. */
+  #schedule(rec: Schedule): void {
+    const gen = ++rec.gen;
+    const dueAt = Math.min(rec.nextSlot, rec.takeoverAt ?? Number.POSITIVE_INFINITY);
+    this.#queue.push(dueAt, { rec, gen });
     if (dueAt < this.#timerDueAt) this.#arm();
   }
 
@@ -272,25 +306,35 @@ export class PollEngine {
     if (this.#state !== 'running') return;
     const now = this.#clock.now();
     for (let e = this.#queue.popDue(now); e; e = this.#queue.popDue(now)) {
-      if (e.gen === e.loop.queueGen && !e.loop.removed) this.#dispatch(e.loop, now);
+      if (e.gen === e.rec.gen && !e.rec.loop.removed) this.#dispatch(e.rec, now);
     }
     this.#arm();
   }
 
-  #dispatch(loop: DeviceLoop, now: number): void {
+  /**
+   * What is due is decided from the schedule itself, not from which entry fired: a takeover
+   * entry that fires after a run in flight has taken the lease (and cleared `takeoverAt`) must
+   * not be taken for the next slot, which is still in the future.
+   */
+  #dispatch(rec: Schedule, now: number): void {
+    if (rec.nextSlot <= now) this.#dueSlot(rec, now);
+    else if (rec.takeoverAt !== undefined && rec.takeoverAt <= now) this.#dueTakeover(rec, now);
+    else this.#schedule(rec);
+  }
+
+  /** The holder's lease ran out without being extended: the current slot was not polled. */
+  #dueTakeover(rec: Schedule, now: number): void {
+    rec.takeoverAt = undefined;
+    this.#schedule(rec);
+    if (this.#busy(rec) || rec.queued || rec.loop.lease) return;
+    const { phase, spec } = rec.loop;
+    this.#enqueue(rec, slotAtOrBefore(now, phase, spec.intervalMs), 'takeover', now);
+  }
+
+  #dueSlot(rec: Schedule, now: number): void {
+    const loop = rec.loop;
     const interval = loop.spec.intervalMs;
-    const takeover =
-      loop.takeoverAt !== undefined && loop.takeoverAt <= now && loop.takeoverAt < loop.nextSlot;
-    if (takeover) {
-      loop.takeoverAt = undefined;
-      this.#schedule(loop);
-      // The holder's lease ran out without being extended: the current slot was not polled.
-      if (!loop.busy && !loop.queued && !loop.lease) {
-        this.#enqueue(loop, slotAtOrBefore(now, loop.phase, interval), 'takeover');
-      }
-      return;
-    }
-    const slot = loop.nextSlot;
+    const slot = rec.nextSlot;
     let next = slot + interval;
     if (next <= now) {
       const missed = Math.floor((now - slot) / interval);
@@ -298,45 +342,48 @@ export class PollEngine {
         this.metrics.polls.inc({ collector: loop.spec.collectorType, outcome: 'skipped_late' });
       next = slotAtOrAfter(now + 1, loop.phase, interval);
     }
-    loop.nextSlot = next;
-    this.#schedule(loop);
-    if (loop.busy) {
+    rec.nextSlot = next;
+    this.#schedule(rec);
+    if (this.#busy(rec)) {
       this.metrics.polls.inc({ collector: loop.spec.collectorType, outcome: 'skipped_overlap' });
       // A collector that ignored its abort is still talking to the device: keep the lease, or
       // another pod would start polling alongside it.
-      if (loop.collectorStillRunning) void loop.keepAlive();
+      if (!rec.running) void loop.keepAlive();
       return;
     }
-    if (loop.queued) {
+    if (rec.queued) {
       this.metrics.polls.inc({ collector: loop.spec.collectorType, outcome: 'skipped_late' });
       return;
     }
-    this.#enqueue(loop, slot, 'slot');
+    this.#enqueue(rec, slot, 'slot', slot);
   }
 
-  #enqueue(loop: DeviceLoop, scheduledFor: number, kind: RunKind): void {
+  #enqueue(rec: Schedule, scheduledFor: number, kind: RunKind, dueAt: number): void {
     if (this.#running < this.#concurrency) {
-      this.#start(loop, scheduledFor, kind);
+      this.#start(rec, scheduledFor, kind, dueAt);
       return;
     }
-    loop.queued = true;
-    this.#ready.push({ loop, scheduledFor, kind });
+    rec.queued = true;
+    this.#ready.push({ rec, scheduledFor, kind, dueAt });
   }
 
-  #start(loop: DeviceLoop, scheduledFor: number, kind: RunKind): void {
+  #start(rec: Schedule, scheduledFor: number, kind: RunKind, dueAt: number): void {
     this.#running++;
-    loop.running = true;
+    rec.running = true;
     this.#lastRunStartedAt = this.#clock.now();
-    const takeoverBefore = loop.takeoverAt;
-    loop
-      .run(scheduledFor, kind)
+    rec.loop
+      .run(scheduledFor, kind, dueAt)
+      .then((report) => {
+        if (report.takeoverAt === rec.takeoverAt || rec.loop.removed) return;
+        rec.takeoverAt = report.takeoverAt;
+        this.#schedule(rec);
+      })
       .catch((err: unknown) =>
-        this.#logger.error({ err, deviceId: loop.spec.id }, 'device loop failed'),
+        this.#logger.error({ err, deviceId: rec.loop.spec.id }, 'device loop failed'),
       )
       .finally(() => {
-        loop.running = false;
+        rec.running = false;
         this.#running--;
-        if (loop.takeoverAt !== takeoverBefore && !loop.removed) this.#schedule(loop);
         this.#pump();
       });
   }
@@ -348,8 +395,8 @@ export class PollEngine {
       this.#readyHead < this.#ready.length
     ) {
       const e = this.#ready[this.#readyHead++]!;
-      e.loop.queued = false;
-      if (!e.loop.removed) this.#start(e.loop, e.scheduledFor, e.kind);
+      e.rec.queued = false;
+      if (!e.rec.loop.removed) this.#start(e.rec, e.scheduledFor, e.kind, e.dueAt);
     }
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready = this.#ready.slice(this.#readyHead);

@@ -1,14 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { phaseOf, slotAtOrAfter } from '@pollfleet/core';
 import { Fleet } from './harness.js';
 import type { Pod } from './harness.js';
+import { fuzzSeeds } from './fuzz-seeds.js';
 
 function rng(seed: number) {
   return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 describe('fuzz: interval changes and remove/re-add across pods', () => {
-  for (let seed = 1; seed <= Number(process.env.SEEDS ?? 20); seed++) {
+  for (const seed of fuzzSeeds(6)) {
     it(`seed ${seed}`, async () => {
       const r = rng(seed);
       const fleet = new Fleet();
@@ -61,6 +63,23 @@ describe('fuzz: interval changes and remove/re-add across pods', () => {
         const dups = slots.filter((s, k) => slots.indexOf(s) !== k);
         assert.equal(dups.length, 0, `device ${i}: slots polled twice ${dups.join(',')}`);
       }
+      // Liveness: once the changes stop and every lease has settled (the longest TTL is
+      // 3000 + 400 + 500 ms), every slot of every device is polled, each exactly once.
+      await fleet.clock.advanceBy(4000, 7);
+      const from = fleet.clock.now();
+      await fleet.clock.advanceBy(7000, 7);
+      const to = fleet.clock.now() - 500;
+      const missed: string[] = [];
+      for (let i = 0; i < N; i++) {
+        const id = String(i);
+        const iv = cur.get(id)!;
+        const polled = fleet.collector.pollsOf(id).map((p) => p.scheduledFor);
+        for (let s = slotAtOrAfter(from, phaseOf(id, iv), iv); s < to; s += iv) {
+          const n = polled.filter((x) => x === s).length;
+          if (n !== 1) missed.push(`${id}@${s - from}: ${n}`);
+        }
+      }
+      assert.deepEqual(missed, [], 'slots not polled exactly once after the changes stopped');
       for (const p of pods) await p.stop();
     });
   }

@@ -11,6 +11,7 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #cut = false;
+  #blackhole = false;
 
   constructor(targetPort: number, targetHost = '127.0.0.1') {
     this.#targetPort = targetPort;
@@ -30,8 +31,19 @@ export class TcpProxy {
     for (const s of this.#sockets) s.destroy();
   }
 
+  /**
+   * A silent partition: connections stay open and new ones are accepted, but nothing is
+   * forwarded either way until {@link restore} (what a dropped route or a hung server looks like).
+   */
+  blackhole(): void {
+    this.#blackhole = true;
+    for (const s of this.#sockets) s.pause();
+  }
+
   restore(): void {
     this.#cut = false;
+    this.#blackhole = false;
+    for (const s of this.#sockets) s.resume();
   }
 
   async close(): Promise<void> {
@@ -57,6 +69,7 @@ export class TcpProxy {
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    if (this.#blackhole) for (const s of [client, upstream]) s.pause();
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   }
