@@ -58,8 +58,8 @@ const VALIDATE_PROFILE_MAX_AGE_MS = 1_000;
 const aborted = (): CollectError => CollectError.transient(SnmpErrorCode.Aborted, 'poll aborted');
 
 /**
- * Polls devices over SNMP v1, v2c and v3 with net-snmp, on a few shared UDP sockets.
- * One instance serves every SNMP device of the pod.
+ * Polls devices over SNMP v1 and v2c (our own codec, `CommunitySession`) and v3 (net-snmp), on a
+ * few shared UDP sockets. One instance serves every SNMP device of the pod.
  */
 export class SnmpCollector implements Collector<SnmpOptions> {
   readonly type = 'snmp';
@@ -81,8 +81,14 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
     this.#o = resolveSnmpCollectorOptions(options);
-    installFastOidDecoder();
     this.#logger = deps.logger;
+    const fast = installFastOidDecoder();
+    if (!fast.installed) {
+      this.#logger.info(
+        { reason: fast.reason },
+        'snmp v3: fast OID codec not installed; using asn1-ber as is',
+      );
+    }
     this.#clock = deps.clock;
     this.#pool = new UdpSocketPool(deps.logger, this.#o);
     this.#privacy = new PrivacyKeyCheck(this.#pool, this.#clock, this.#o.maxDevices);
