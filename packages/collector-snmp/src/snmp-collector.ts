@@ -15,7 +15,12 @@ import { DeviceSession, readSecrets, sessionFingerprint } from './device-session
 import { PrivacyKeyCheck } from './privacy-key-check.js';
 import type { DeviceSecrets } from './device-session.js';
 import { EngineRegistry } from './engine-registry.js';
-import { classifySnmpError, needsRediscovery, SnmpErrorCode } from './errors.js';
+import {
+  classifySnmpError,
+  isAuthOrPrivacyFailure,
+  needsRediscovery,
+  SnmpErrorCode,
+} from './errors.js';
 import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
 import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
 import {
@@ -140,9 +145,19 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       try {
         return await this.#poll(device, ctx, profileName, profile, secrets, true);
       } catch (err) {
-        if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
-        // The agent restarted or its engine changed under us: discover it afresh, once.
-        ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
+        const engine = needsRediscovery(err);
+        if ((!engine && !isAuthOrPrivacyFailure(err)) || ctx.signal.aborted) {
+          throw this.#failed(err, device, ctx);
+        }
+        // The agent restarted or its engine changed under us, or one exchange failed
+        // authentication or decryption (a damaged datagram looks like a wrong key once): discover
+        // the engine afresh and poll again, once. Only a second failure is reported as such.
+        ctx.logger.info(
+          { code: classifySnmpError(err, o.version).code },
+          engine
+            ? 'snmp v3 engine out of sync, rediscovering'
+            : 'snmp v3 exchange failed authentication or decryption once, rediscovering and retrying',
+        );
         this.#drop(device.id);
         try {
           return await this.#poll(device, ctx, profileName, profile, secrets, false);

@@ -14,6 +14,12 @@ export interface UdpDelayProxyOptions {
    * address other than the one polled. @defaultValue replies come from the polled address and port
    */
   replyFrom?: string;
+  /**
+   * Rewrites replies on their way back: gets each reply with its 1-based number (over all
+   * clients) and returns what to send instead (for example one flipped byte: a datagram damaged
+   * in transit). @defaultValue replies pass unchanged
+   */
+  mutateReply?: (reply: Buffer, n: number) => Buffer;
 }
 
 export interface UdpDelayProxy {
@@ -27,8 +33,8 @@ export interface UdpDelayProxy {
 
 /**
  * A tiny loopback UDP proxy in front of an agent: delays replies (a slow agent), stops
- * forwarding after N requests (an agent that goes away mid-walk), or answers from another
- * address (a multi-homed agent).
+ * forwarding after N requests (an agent that goes away mid-walk), answers from another
+ * address (a multi-homed agent), or damages replies (`mutateReply`).
  */
 export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise<UdpDelayProxy> {
   if (options.replyFrom !== undefined && !/^127\.\d+\.\d+\.\d+$/.test(options.replyFrom)) {
@@ -40,6 +46,8 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
   // One upstream socket per client endpoint, so replies find their way back.
   const upstreams = new Map<string, Socket>();
   let requests = 0;
+  let replies = 0;
+  const mutate = options.mutateReply;
   const delay = options.replyDelayMs ?? 0;
 
   front.on('error', () => undefined);
@@ -52,7 +60,8 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
     if (!up) {
       const u = createSocket('udp4');
       u.on('error', () => undefined);
-      u.on('message', (reply: Buffer) => {
+      u.on('message', (raw: Buffer) => {
+        const reply = mutate ? mutate(raw, ++replies) : raw;
         const t = setTimeout(() => {
           timers.delete(t);
           back.send(reply, rinfo.port, rinfo.address);
