@@ -188,9 +188,10 @@ export async function walkTables(
         const rows = (tables[table.name] ??= {});
         let tc = counters.get(table.name);
         const sink = (k: number, index: string, vb: Varbind): void => {
-          const value = decodeValue(vb);
+          const column = group[k]!;
+          const value = decodeValue(vb, column.type);
           if (value === undefined) return;
-          const name = group[k]!.name;
+          const name = column.name;
           (rows[index] ??= {})[name] = value;
           if (vb.type !== SnmpType.COUNTER32 && vb.type !== SnmpType.COUNTER64) return;
           // Column groups of one table run in parallel: share the table's counters.

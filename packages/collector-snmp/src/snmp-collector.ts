@@ -293,7 +293,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       const scalars: Record<string, SnmpValue> = {};
       for (const s of profile.scalars) {
         const vb = got.get(s.oid);
-        const v = vb && decodeValue(vb);
+        const v = vb && decodeValue(vb, s.type);
         if (v !== undefined) scalars[s.name] = v;
       }
       const up = got.get(SYS_UPTIME_OID)?.value;
