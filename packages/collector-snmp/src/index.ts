@@ -3,7 +3,7 @@ export * from './errors.js';
 export * from './options.js';
 export * from './profile.js';
 export { RateTracker } from './rates.js';
-export type { CounterSample, CounterValue, Rates, TableCounters } from './rates.js';
+export type { CounterSample, CounterValue, Rates, RowCounterInfo, TableCounters } from './rates.js';
 export { counter64, counterToJson } from './decode.js';
 export { decodeValue, SNMP_VALUE_TYPES } from './decode.js';
 export type { SnmpValue, SnmpValueType, SnmpVarbind } from './decode.js';

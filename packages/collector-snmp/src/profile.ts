@@ -145,6 +145,17 @@ const HR_PROCESSOR = '1.3.6.1.2.1.25.3.3.1';
 
 export const SYS_UPTIME_OID = `${SYS}.3.0`;
 
+/**
+ * Columns that tell the rate code about a row's counters, in any profile that has them:
+ * ifSpeed (bit/s), ifHighSpeed (Mbit/s) and ifCounterDiscontinuityTime.
+ */
+export const COUNTER_INFO_COLUMNS: ReadonlyMap<string, 'speed' | 'highSpeed' | 'discontinuity'> =
+  new Map([
+    [`${IF}.5`, 'speed'],
+    [`${IFX}.15`, 'highSpeed'],
+    [`${IFX}.19`, 'discontinuity'],
+  ]);
+
 const col = (base: string, n: number, nm: string, type?: SnmpValueType): SnmpColumnDef => ({
   name: nm,
   oid: `${base}.${n}`,
@@ -201,6 +212,7 @@ export const DEFAULT_SNMP_PROFILE: SnmpProfile = {
         col(IFX, 13, 'ifHCOutBroadcastPkts'),
         col(IFX, 15, 'ifHighSpeed'),
         col(IFX, 18, 'ifAlias', 'text'),
+        col(IFX, 19, 'ifCounterDiscontinuityTime'),
       ],
     },
     { name: 'hrProcessor', columns: [col(HR_PROCESSOR, 2, 'hrProcessorLoad')] },
