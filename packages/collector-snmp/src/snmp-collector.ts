@@ -173,10 +173,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   #failed(err: unknown, device: DeviceSpec<SnmpOptions>, ctx: CollectContext): CollectError {
     const e = classifySnmpError(err, device.options.version);
-    ctx.logger.debug(
-      { deviceId: device.id, code: e.code, kind: e.kind, err: e },
-      'snmp poll failed',
-    );
+    // ctx.logger already carries deviceId (the engine's per-device child logger).
+    ctx.logger.debug({ code: e.code, kind: e.kind, err: e }, 'snmp poll failed');
     return e;
   }
 
@@ -308,7 +306,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         profile: profileName,
         scalars,
         tables: t.tables,
-        ...(rates ? { rates } : {}),
+        // No counters (or none with a previous value): no rates key, not an empty object.
+        ...(rates && Object.keys(rates).length > 0 ? { rates } : {}),
         ...(engine ? { engine } : {}),
         ...(t.warnings.length > 0 ? { warnings: t.warnings } : {}),
       };
@@ -364,13 +363,14 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         ds.saved = { engineId: e.engineId, boots: e.boots, at: now };
         ds.duplicateOf = dup;
         if (dup) {
+          // `logger` is the poll's (it carries deviceId already).
           logger.warn(
-            { deviceId, otherDeviceId: dup, engineId: e.engineId },
+            { otherDeviceId: dup, engineId: e.engineId },
             'two devices answer with the same SNMP engine id (cloned configuration?)',
           );
         }
       } catch (err) {
-        logger.warn({ err, deviceId }, 'could not store the snmp engine record');
+        logger.warn({ err }, 'could not store the snmp engine record');
       }
     }
     return ds.duplicateOf ? { ...e, duplicateOf: ds.duplicateOf } : e;
