@@ -215,10 +215,18 @@ export class DeviceSession {
   }
 }
 
+/** The engine an agent reports in its reply to discovery. */
+export interface ProbedEngine {
+  readonly engineId: string;
+  readonly boots: number;
+  readonly time: number;
+}
+
 /**
  * Does the agent answer at all? A v3 noAuthNoPriv request for the same user: any reply (even a
  * report refusing the security level) proves the agent is up and reachable. Used when authPriv
  * requests time out, since an agent given a wrong privacy key drops the request silently.
+ * Resolves to the engine the agent reported (undefined: no answer).
  */
 export async function agentAnswers(
   pool: UdpSocketPool,
@@ -227,7 +235,7 @@ export async function agentAnswers(
   o: SnmpOptions,
   clock: Clock,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<ProbedEngine | undefined> {
   const vsock = pool.attach(address, port);
   const session = snmp.createV3Session(
     vsock.target.address,
@@ -247,7 +255,7 @@ export async function agentAnswers(
   let timer: { cancel(): void } | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    return await new Promise<boolean>((resolve) => {
+    const answered = await new Promise<boolean>((resolve) => {
       timer = clock.setTimeout(() => resolve(false), o.requestTimeoutMs + 100);
       onAbort = () => resolve(false);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -260,6 +268,13 @@ export async function agentAnswers(
         );
       });
     });
+    const p = session.msgSecurityParameters;
+    if (!answered) return undefined;
+    return {
+      engineId: p?.msgAuthoritativeEngineID.toString('hex') ?? '',
+      boots: p?.msgAuthoritativeEngineBoots ?? 0,
+      time: p?.msgAuthoritativeEngineTime ?? 0,
+    };
   } finally {
     timer?.cancel();
     if (onAbort) signal.removeEventListener('abort', onAbort);

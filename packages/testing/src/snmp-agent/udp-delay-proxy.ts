@@ -20,6 +20,11 @@ export interface UdpDelayProxyOptions {
    * in transit). @defaultValue replies pass unchanged
    */
   mutateReply?: (reply: Buffer, n: number) => Buffer;
+  /**
+   * Drops a request (packet loss) when it returns true; gets each request with its 1-based
+   * number (over all clients). @defaultValue every request is forwarded
+   */
+  dropRequest?: (request: Buffer, n: number) => boolean;
 }
 
 export interface UdpDelayProxy {
@@ -55,6 +60,7 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
   front.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
     requests++;
     if (options.forwardRequests !== undefined && requests > options.forwardRequests) return;
+    if (options.dropRequest?.(msg, requests)) return;
     const key = `${rinfo.address}:${rinfo.port}`;
     let up = upstreams.get(key);
     if (!up) {
