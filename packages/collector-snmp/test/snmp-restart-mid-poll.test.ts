@@ -5,10 +5,28 @@ import { startSnmpAgent, startUdpDelayProxy } from '@pollfleet/testing/snmp-agen
 import type { SnmpAgent, UdpDelayProxy } from '@pollfleet/testing/snmp-agent';
 import { AUTH_PRIV_OPTIONS, context, device, makeCollector } from './helpers.js';
 
-/** msgFlags of a v3 message (the first 1-byte OCTET STRING, in msgGlobalData): bit 1 is priv. */
+/** Offset just past the tag and length of the BER element at `at`. */
+function contentStart(b: Buffer, at: number): number {
+  const l = b[at + 1] ?? 0;
+  return at + 2 + (l & 0x80 ? l & 0x7f : 0);
+}
+
+/** Offset of the element after the one at `at`. */
+function next(b: Buffer, at: number): number {
+  const l = b[at + 1] ?? 0;
+  if (!(l & 0x80)) return at + 2 + l;
+  let n = 0;
+  for (let i = 0; i < (l & 0x7f); i++) n = n * 256 + (b[at + 2 + i] ?? 0);
+  return at + 2 + (l & 0x7f) + n;
+}
+
+/** The priv bit of a v3 message's msgFlags (message → version, msgGlobalData → msgID, maxSize, flags). */
 function isEncrypted(msg: Buffer): boolean {
-  const at = msg.indexOf(Buffer.from([0x04, 0x01]));
-  return at >= 0 && ((msg[at + 2] ?? 0) & 0x02) !== 0;
+  const version = contentStart(msg, 0);
+  const global = next(msg, version);
+  const msgId = contentStart(msg, global);
+  const flags = next(msg, next(msg, msgId));
+  return msg[flags] === 0x04 && msg[flags + 1] === 0x01 && ((msg[flags + 2] ?? 0) & 0x02) !== 0;
 }
 
 // An agent that restarts while a poll is waiting for an authPriv reply: the request is lost, the
@@ -34,11 +52,12 @@ describe('v3 authPriv: agent restarted during the poll', () => {
     const c = makeCollector();
     try {
       const profile = { scalars: [{ name: 'up', oid: '1.3.6.1.2.1.1.3.0' }] };
+      // Generous request timeout: the probe must reach the freshly restarted agent on a busy machine.
       const d = device(
         c,
         proxy.port,
-        { ...AUTH_PRIV_OPTIONS, profile, timeoutMs: 300, retries: 0 },
-        { id: 'restart-mid-poll', timeoutMs: 3000 },
+        { ...AUTH_PRIV_OPTIONS, profile, timeoutMs: 1500, retries: 0 },
+        { id: 'restart-mid-poll', timeoutMs: 8000 },
       );
       const first = await c.collect(d, context());
       const boots = first.data.engine!.boots;
