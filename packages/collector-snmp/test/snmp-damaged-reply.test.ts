@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { CollectError } from '@pollfleet/core';
 import { startSnmpAgent, startUdpDelayProxy } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent } from '@pollfleet/testing/snmp-agent';
-import { AUTH_PRIV_OPTIONS, context, device, makeCollector } from './helpers.js';
+import { AUTH_PRIV_OPTIONS, context, device, makeCollector, v3Layout } from './helpers.js';
 
 /** Where in an authPriv reply one bit is flipped. */
 const SPOTS: Record<string, (b: Buffer) => number> = {
-  // The digest itself (msgAuthenticationParameters, 24 bytes for SHA-256): fails authentication.
-  digest: (b) => b.indexOf(Buffer.from([0x04, 0x18])) + 5,
+  // The digest itself (msgAuthenticationParameters): fails authentication.
+  digest: (b) => v3Layout(b).auth + 5,
   // Inside the encrypted PDU: fails authentication (the digest covers it).
   encryptedPdu: (b) => b.length - 1,
   // msgAuthoritativeEngineTime's neighbourhood, in the header: net-snmp reports a decryption failure.
@@ -74,7 +74,7 @@ describe('v3 authPriv: one damaged reply', () => {
       targetPort: agent.port,
       // Discovery replies are reports without a digest (their auth parameters are empty).
       mutateReply: (r) => {
-        const authPriv = r.indexOf(Buffer.from([0x04, 0x18])) >= 0;
+        const authPriv = v3Layout(r).authLength > 0;
         sizes.push(authPriv ? 1 : 0);
         return authPriv ? corrupt(r) : r;
       },

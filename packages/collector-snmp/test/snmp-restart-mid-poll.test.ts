@@ -3,30 +3,11 @@ import assert from 'node:assert/strict';
 import { CollectError } from '@pollfleet/core';
 import { startSnmpAgent, startUdpDelayProxy } from '@pollfleet/testing/snmp-agent';
 import type { SnmpAgent, UdpDelayProxy } from '@pollfleet/testing/snmp-agent';
-import { AUTH_PRIV_OPTIONS, context, device, makeCollector } from './helpers.js';
+import { AUTH_PRIV_OPTIONS, context, device, makeCollector, v3Layout } from './helpers.js';
 
-/** Offset just past the tag and length of the BER element at `at`. */
-function contentStart(b: Buffer, at: number): number {
-  const l = b[at + 1] ?? 0;
-  return at + 2 + (l & 0x80 ? l & 0x7f : 0);
-}
-
-/** Offset of the element after the one at `at`. */
-function next(b: Buffer, at: number): number {
-  const l = b[at + 1] ?? 0;
-  if (!(l & 0x80)) return at + 2 + l;
-  let n = 0;
-  for (let i = 0; i < (l & 0x7f); i++) n = n * 256 + (b[at + 2 + i] ?? 0);
-  return at + 2 + (l & 0x7f) + n;
-}
-
-/** The priv bit of a v3 message's msgFlags (message → version, msgGlobalData → msgID, maxSize, flags). */
+/** The priv bit of a v3 message's msgFlags. */
 function isEncrypted(msg: Buffer): boolean {
-  const version = contentStart(msg, 0);
-  const global = next(msg, version);
-  const msgId = contentStart(msg, global);
-  const flags = next(msg, next(msg, msgId));
-  return msg[flags] === 0x04 && msg[flags + 1] === 0x01 && ((msg[flags + 2] ?? 0) & 0x02) !== 0;
+  return ((msg[v3Layout(msg).flags] ?? 0) & 0x02) !== 0;
 }
 
 // An agent that restarts while a poll is waiting for an authPriv reply: the request is lost, the
