@@ -109,7 +109,9 @@ export class DeviceSession {
           ? { privProtocol: snmp.PrivProtocols[sec.privProtocol]!, privKey: secrets.privKey }
           : {}),
       };
-      this.session = snmp.createV3Session(this.address, user, options);
+      const v3 = snmp.createV3Session(this.address, user, options);
+      if (sec.level === 'noAuthNoPriv') this.#trackUnauthenticatedTime(v3);
+      this.session = v3;
     } else {
       this.session = new CommunitySession(vsock, {
         address: this.address,
@@ -125,6 +127,29 @@ export class DeviceSession {
     // net-snmp emits a datagram it cannot decode as 'error' on the session: never unhandled.
     this.session.on('error', fail);
     vsock.on('deliveryError', fail);
+  }
+
+  /** noAuthNoPriv: the engine boots and time of the latest reply (net-snmp keeps only discovery's). */
+  #unauthenticated: { boots: number; time: number; at: number } | undefined;
+
+  /**
+   * net-snmp updates its notion of the agent's time from authenticated replies only (RFC 3414),
+   * so a noAuthNoPriv session would report discovery's boots and time forever. Keep the latest
+   * reply's instead: published as information, never used for a time window.
+   */
+  #trackUnauthenticatedTime(s: Session): void {
+    const original = s.setEngineTime.bind(s);
+    s.setEngineTime = (message) => {
+      const p = message.msgSecurityParameters;
+      if (p && !message.hasAuthentication() && p.msgAuthoritativeEngineID?.length > 0) {
+        this.#unauthenticated = {
+          boots: p.msgAuthoritativeEngineBoots,
+          time: p.msgAuthoritativeEngineTime,
+          at: performance.now(),
+        };
+      }
+      original(message);
+    };
   }
 
   /** Can this session serve a poll with these parameters? */
@@ -159,11 +184,20 @@ export class DeviceSession {
     if (s instanceof CommunitySession) return undefined;
     const p = s.msgSecurityParameters;
     if (!p || p.msgAuthoritativeEngineID.length === 0) return undefined;
-    // noAuthNoPriv: net-snmp keeps no time notion (replies are not authenticated).
-    const t = s.getEngineTime() ?? {
-      engineBoots: p.msgAuthoritativeEngineBoots,
-      engineTime: p.msgAuthoritativeEngineTime,
-    };
+    // noAuthNoPriv: net-snmp keeps no time notion (replies are not authenticated): the latest
+    // reply's, advanced by the time since (as net-snmp does for its own notion).
+    const u = this.#unauthenticated;
+    const t =
+      s.getEngineTime() ??
+      (u
+        ? {
+            engineBoots: u.boots,
+            engineTime: u.time + Math.floor((performance.now() - u.at) / 1000),
+          }
+        : {
+            engineBoots: p.msgAuthoritativeEngineBoots,
+            engineTime: p.msgAuthoritativeEngineTime,
+          });
     return {
       engineId: p.msgAuthoritativeEngineID.toString('hex'),
       boots: t.engineBoots,
@@ -181,10 +215,18 @@ export class DeviceSession {
   }
 }
 
+/** The engine an agent reports in its reply to discovery. */
+export interface ProbedEngine {
+  readonly engineId: string;
+  readonly boots: number;
+  readonly time: number;
+}
+
 /**
  * Does the agent answer at all? A v3 noAuthNoPriv request for the same user: any reply (even a
  * report refusing the security level) proves the agent is up and reachable. Used when authPriv
  * requests time out, since an agent given a wrong privacy key drops the request silently.
+ * Resolves to the engine the agent reported (undefined: no answer).
  */
 export async function agentAnswers(
   pool: UdpSocketPool,
@@ -193,7 +235,7 @@ export async function agentAnswers(
   o: SnmpOptions,
   clock: Clock,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<ProbedEngine | undefined> {
   const vsock = pool.attach(address, port);
   const session = snmp.createV3Session(
     vsock.target.address,
@@ -213,7 +255,7 @@ export async function agentAnswers(
   let timer: { cancel(): void } | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    return await new Promise<boolean>((resolve) => {
+    const answered = await new Promise<boolean>((resolve) => {
       timer = clock.setTimeout(() => resolve(false), o.requestTimeoutMs + 100);
       onAbort = () => resolve(false);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -226,6 +268,13 @@ export async function agentAnswers(
         );
       });
     });
+    const p = session.msgSecurityParameters;
+    if (!answered) return undefined;
+    return {
+      engineId: p?.msgAuthoritativeEngineID.toString('hex') ?? '',
+      boots: p?.msgAuthoritativeEngineBoots ?? 0,
+      time: p?.msgAuthoritativeEngineTime ?? 0,
+    };
   } finally {
     timer?.cancel();
     if (onAbort) signal.removeEventListener('abort', onAbort);

@@ -18,8 +18,7 @@ interface Owner {
   readonly endpoint: string;
 }
 
-/** Shared-state keys of the SNMP collector (every key it writes is built here). */
-/** Keys in the collector's shared state (the registry already namespaces them under `snmp:`). */
+/** Every key the collector writes in its shared state is built here (the registry already namespaces them under `snmp:`). */
 export const snmpKeys = {
   engine: (deviceId: string): string => `engine:${deviceId}`,
   engineOwner: (engineIdHex: string): string => `engine-owner:${engineIdHex}`,

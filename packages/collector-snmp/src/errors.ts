@@ -98,6 +98,22 @@ export function needsRediscovery(err: unknown): boolean {
 }
 
 /**
+ * True when a v3 exchange failed authentication or decryption: a reply whose digest does not
+ * match or that does not decrypt, or the agent's wrongDigests/decryptionErrors report. A wrong
+ * key does this every time; one datagram damaged in transit does it once (net-snmp decrypts
+ * before it authenticates, so a flipped byte can look like either). Retried once on a freshly
+ * discovered session before it counts as permanent.
+ */
+export function isAuthOrPrivacyFailure(err: unknown): boolean {
+  if (!(err instanceof snmp.ResponseInvalidError)) return false;
+  const C = snmp.ResponseInvalidCode;
+  if (err.code === C.ECouldNotDecrypt) return true;
+  if (err.code !== C.EAuthFailure) return false;
+  const usm = USM_STATS[err.message];
+  return !usm || usm[0] === SnmpErrorCode.AuthFailed || usm[0] === SnmpErrorCode.DecryptionFailed;
+}
+
+/**
  * Maps whatever net-snmp or the socket reported to a {@link CollectError}. net-snmp's own
  * messages are never passed through (some quote the community or carry the v3 user with its
  * keys), and the original error is not attached as `cause` for the same reason.

@@ -51,6 +51,11 @@ declare module 'net-snmp' {
     engineTimeBase: number | null;
     engineTimeReceivedAt: number | null;
     latestReceivedEngineTime: number | null;
+    /** Called with every v3 reply; a no-op for replies that are not authenticated. */
+    setEngineTime(message: {
+      msgSecurityParameters?: MsgSecurityParameters;
+      hasAuthentication(): boolean;
+    }): void;
     get(oids: string[], cb: ResponseCb<Varbind[]>): this;
     getNext(oids: string[], cb: ResponseCb<Varbind[]>): this;
     getBulk(

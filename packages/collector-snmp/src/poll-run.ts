@@ -2,8 +2,9 @@ import snmp from 'net-snmp';
 import type { RequestSession } from './community-session.js';
 import { decodeValue, isException, SnmpType, counter64 } from './decode.js';
 import type { SnmpValue, SnmpVarbind as Varbind } from './decode.js';
+import { COUNTER_INFO_COLUMNS } from './profile.js';
 import type { SnmpProfile } from './profile.js';
-import type { CounterSample } from './rates.js';
+import type { CounterSample, RowCounterInfo } from './rates.js';
 import { walkColumns } from './walker.js';
 import type { SnmpRequester, WalkLead } from './walker.js';
 
@@ -173,6 +174,7 @@ export async function walkTables(
 ): Promise<TablesOutcome> {
   const tables: Record<string, Record<string, Row>> = {};
   const counters: CounterSample = new Map();
+  const meta = new Map<string, Map<string, InfoColumns>>();
   const warnings: string[] = [];
   let partial = false;
   const tasks: (() => Promise<void>)[] = [];
@@ -187,11 +189,21 @@ export async function walkTables(
         const hintKey = group[0]!.oid;
         const rows = (tables[table.name] ??= {});
         let tc = counters.get(table.name);
+        const roles = group.map((c) => COUNTER_INFO_COLUMNS.get(c.oid));
         const sink = (k: number, index: string, vb: Varbind): void => {
-          const value = decodeValue(vb);
+          const column = group[k]!;
+          const value = decodeValue(vb, column.type);
           if (value === undefined) return;
-          const name = group[k]!.name;
+          const name = column.name;
           (rows[index] ??= {})[name] = value;
+          const role = roles[k];
+          if (role !== undefined && typeof value === 'number') {
+            let m = meta.get(table.name);
+            if (!m) meta.set(table.name, (m = new Map<string, InfoColumns>()));
+            let r = m.get(index);
+            if (!r) m.set(index, (r = {}));
+            r[role] = value;
+          }
           if (vb.type !== SnmpType.COUNTER32 && vb.type !== SnmpType.COUNTER64) return;
           // Column groups of one table run in parallel: share the table's counters.
           tc ??= counters.get(table.name);
@@ -223,10 +235,31 @@ export async function walkTables(
     await runLimited([first!], 1, run);
   }
   await runLimited(tasks, o.maxParallelRequests, run);
+  for (const [name, m] of meta) {
+    const tc = counters.get(name);
+    if (tc) counters.set(name, { ...tc, info: counterInfo(m) });
+  }
   for (const name of Object.keys(tables)) {
     if (Object.keys(tables[name]!).length === 0) delete tables[name]; // the agent has no such table
   }
   return { tables, counters, partial, warnings };
+}
+
+type InfoColumns = Partial<Record<'speed' | 'highSpeed' | 'discontinuity', number>>;
+
+const SPEED32_MAX = 4294967295; // ifSpeed's "faster than this: see ifHighSpeed"
+
+/** Row speed (ifHighSpeed when set, else ifSpeed) and discontinuity time, for the rate code. */
+function counterInfo(m: Map<string, InfoColumns>): Map<string, RowCounterInfo> {
+  const out = new Map<string, RowCounterInfo>();
+  for (const [index, c] of m) {
+    const i: RowCounterInfo = {};
+    if (c.highSpeed !== undefined && c.highSpeed > 0) i.speedBps = c.highSpeed * 1e6;
+    else if (c.speed !== undefined && c.speed > 0 && c.speed < SPEED32_MAX) i.speedBps = c.speed;
+    if (c.discontinuity !== undefined) i.discontinuity = c.discontinuity;
+    out.set(index, i);
+  }
+  return out;
 }
 
 /** Promisified net-snmp calls, bound to one session. */

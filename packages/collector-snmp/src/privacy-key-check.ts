@@ -1,7 +1,7 @@
 import type { Clock, DeviceSpec } from '@pollfleet/core';
 import { CollectError } from '@pollfleet/core';
 import { agentAnswers } from './device-session.js';
-import type { DeviceSession } from './device-session.js';
+import type { DeviceSession, ProbedEngine } from './device-session.js';
 import { SnmpErrorCode } from './errors.js';
 import type { SnmpOptions } from './options.js';
 import type { UdpSocketPool } from './socket-pool.js';
@@ -32,10 +32,20 @@ export class PrivacyKeyCheck {
     signal: AbortSignal,
   ): Promise<CollectError | undefined> {
     // Discovery (unencrypted) never answered: unreachable or lost packets, not the key.
-    if (!ds.engine() || signal.aborted) return undefined;
+    const known = ds.engine();
+    if (!known || signal.aborted) return undefined;
     const o = device.options;
-    if (!(await agentAnswers(this.#pool, ds.address, device.port, o, this.#clock, signal))) {
-      return undefined;
+    const probed = await agentAnswers(this.#pool, ds.address, device.port, o, this.#clock, signal);
+    if (!probed) return undefined;
+    const restart = restarted(known, probed);
+    if (restart) {
+      // The agent went away and came back during the poll: its silence says nothing of the key.
+      // The next request resynchronises from the agent's report (new boots or engine id).
+      this.#suspects.delete(device.id);
+      return CollectError.transient(
+        SnmpErrorCode.Timeout,
+        `no reply to authPriv requests while the agent restarted (${restart}); polled again next interval`,
+      );
     }
     if (this.#suspects.has(device.id)) {
       return CollectError.permanent(
@@ -55,4 +65,22 @@ export class PrivacyKeyCheck {
   cleared(deviceId: string): void {
     this.#suspects.delete(deviceId);
   }
+}
+
+/** Slack when comparing engine times: the probe's is read a little later than our notion. */
+const TIME_SLACK_S = 5;
+
+/** Why the probe shows the agent restarted since the session last heard from it, if it does. */
+function restarted(
+  known: { engineId: string; boots: number; time: number },
+  probed: ProbedEngine,
+): string | undefined {
+  if (probed.engineId !== known.engineId) return 'it answers with another engine id';
+  if (probed.boots !== known.boots) {
+    return `snmpEngineBoots ${known.boots} → ${probed.boots}`;
+  }
+  if (probed.time + TIME_SLACK_S < known.time) {
+    return `snmpEngineTime went back from ${known.time} to ${probed.time}`;
+  }
+  return undefined;
 }

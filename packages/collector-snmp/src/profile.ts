@@ -1,15 +1,21 @@
+import { SNMP_VALUE_TYPES } from './decode.js';
+import type { SnmpValueType } from './decode.js';
 import { SnmpProfileError } from './errors.js';
 
 /** A scalar to GET: `oid` is the full instance OID (usually ending in `.0`). */
 export interface SnmpScalarDef {
   readonly name: string;
   readonly oid: string;
+  /** How an OCTET STRING value is published ({@link SnmpValueType}). @defaultValue auto */
+  readonly type?: SnmpValueType;
 }
 
 /** A table column: `oid` is the column (entry OID + column number); rows are keyed by index. */
 export interface SnmpColumnDef {
   readonly name: string;
   readonly oid: string;
+  /** How an OCTET STRING value is published ({@link SnmpValueType}). @defaultValue auto */
+  readonly type?: SnmpValueType;
 }
 
 /**
@@ -57,6 +63,27 @@ function name(raw: unknown, field: string): string {
   return raw;
 }
 
+function valueType(
+  raw: Record<string, unknown>,
+  field: string,
+  what: string,
+): { type?: SnmpValueType } {
+  for (const k of Object.keys(raw)) {
+    if (k !== 'name' && k !== 'oid' && k !== 'type') {
+      throw new SnmpProfileError(`${field}.${k}`, `unknown key in ${what} (name, oid, type)`);
+    }
+  }
+  const t = raw.type;
+  if (t === undefined) return {};
+  if (typeof t !== 'string' || !(SNMP_VALUE_TYPES as readonly string[]).includes(t)) {
+    throw new SnmpProfileError(
+      `${field}.type`,
+      `${what}: type ${JSON.stringify(t)} is not one of ${SNMP_VALUE_TYPES.join(', ')} (or leave it out)`,
+    );
+  }
+  return { type: t as SnmpValueType };
+}
+
 function list(raw: unknown, field: string): unknown[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new SnmpProfileError(field, 'must be an array');
@@ -78,7 +105,7 @@ export function parseSnmpProfile(raw: unknown, field = 'profile'): SnmpProfile {
     const n = name(s.name, `${f}.name`);
     if (seen.has(n)) throw new SnmpProfileError(`${f}.name`, `duplicate scalar name "${n}"`);
     seen.add(n);
-    return { name: n, oid: normOid(s.oid, `${f}.oid`) };
+    return { name: n, oid: normOid(s.oid, `${f}.oid`), ...valueType(s, f, `scalar "${n}"`) };
   });
   const tableNames = new Set<string>();
   const tables = list(raw.tables, `${field}.tables`).map((t, i) => {
@@ -96,7 +123,11 @@ export function parseSnmpProfile(raw: unknown, field = 'profile'): SnmpProfile {
       const cn = name(c.name, `${cf}.name`);
       if (colNames.has(cn)) throw new SnmpProfileError(`${cf}.name`, `duplicate column "${cn}"`);
       colNames.add(cn);
-      return { name: cn, oid: normOid(c.oid, `${cf}.oid`) };
+      return {
+        name: cn,
+        oid: normOid(c.oid, `${cf}.oid`),
+        ...valueType(c, cf, `column "${cn}" of table "${n}"`),
+      };
     });
     return { name: n, columns };
   });
@@ -114,9 +145,21 @@ const HR_PROCESSOR = '1.3.6.1.2.1.25.3.3.1';
 
 export const SYS_UPTIME_OID = `${SYS}.3.0`;
 
-const col = (base: string, n: number, nm: string): SnmpColumnDef => ({
+/**
+ * Columns that tell the rate code about a row's counters, in any profile that has them:
+ * ifSpeed (bit/s), ifHighSpeed (Mbit/s) and ifCounterDiscontinuityTime.
+ */
+export const COUNTER_INFO_COLUMNS: ReadonlyMap<string, 'speed' | 'highSpeed' | 'discontinuity'> =
+  new Map([
+    [`${IF}.5`, 'speed'],
+    [`${IFX}.15`, 'highSpeed'],
+    [`${IFX}.19`, 'discontinuity'],
+  ]);
+
+const col = (base: string, n: number, nm: string, type?: SnmpValueType): SnmpColumnDef => ({
   name: nm,
   oid: `${base}.${n}`,
+  ...(type ? { type } : {}),
 });
 
 /**
@@ -125,23 +168,23 @@ const col = (base: string, n: number, nm: string): SnmpColumnDef => ({
  */
 export const DEFAULT_SNMP_PROFILE: SnmpProfile = {
   scalars: [
-    { name: 'sysDescr', oid: `${SYS}.1.0` },
+    { name: 'sysDescr', oid: `${SYS}.1.0`, type: 'text' },
     { name: 'sysObjectID', oid: `${SYS}.2.0` },
     { name: 'sysUpTime', oid: SYS_UPTIME_OID },
-    { name: 'sysContact', oid: `${SYS}.4.0` },
-    { name: 'sysName', oid: `${SYS}.5.0` },
-    { name: 'sysLocation', oid: `${SYS}.6.0` },
+    { name: 'sysContact', oid: `${SYS}.4.0`, type: 'text' },
+    { name: 'sysName', oid: `${SYS}.5.0`, type: 'text' },
+    { name: 'sysLocation', oid: `${SYS}.6.0`, type: 'text' },
   ],
   tables: [
     {
       name: 'interfaces',
       columns: [
         col(IF, 1, 'ifIndex'),
-        col(IF, 2, 'ifDescr'),
+        col(IF, 2, 'ifDescr', 'text'),
         col(IF, 3, 'ifType'),
         col(IF, 4, 'ifMtu'),
         col(IF, 5, 'ifSpeed'),
-        col(IF, 6, 'ifPhysAddress'),
+        col(IF, 6, 'ifPhysAddress', 'mac'),
         col(IF, 7, 'ifAdminStatus'),
         col(IF, 8, 'ifOperStatus'),
         col(IF, 9, 'ifLastChange'),
@@ -154,7 +197,7 @@ export const DEFAULT_SNMP_PROFILE: SnmpProfile = {
         col(IF, 17, 'ifOutUcastPkts'),
         col(IF, 19, 'ifOutDiscards'),
         col(IF, 20, 'ifOutErrors'),
-        col(IFX, 1, 'ifName'),
+        col(IFX, 1, 'ifName', 'text'),
         col(IFX, 2, 'ifInMulticastPkts'),
         col(IFX, 3, 'ifInBroadcastPkts'),
         col(IFX, 4, 'ifOutMulticastPkts'),
@@ -168,7 +211,8 @@ export const DEFAULT_SNMP_PROFILE: SnmpProfile = {
         col(IFX, 12, 'ifHCOutMulticastPkts'),
         col(IFX, 13, 'ifHCOutBroadcastPkts'),
         col(IFX, 15, 'ifHighSpeed'),
-        col(IFX, 18, 'ifAlias'),
+        col(IFX, 18, 'ifAlias', 'text'),
+        col(IFX, 19, 'ifCounterDiscontinuityTime'),
       ],
     },
     { name: 'hrProcessor', columns: [col(HR_PROCESSOR, 2, 'hrProcessorLoad')] },
@@ -176,7 +220,7 @@ export const DEFAULT_SNMP_PROFILE: SnmpProfile = {
       name: 'hrStorage',
       columns: [
         col(HR_STORAGE, 2, 'hrStorageType'),
-        col(HR_STORAGE, 3, 'hrStorageDescr'),
+        col(HR_STORAGE, 3, 'hrStorageDescr', 'text'),
         col(HR_STORAGE, 4, 'hrStorageAllocationUnits'),
         col(HR_STORAGE, 5, 'hrStorageSize'),
         col(HR_STORAGE, 6, 'hrStorageUsed'),

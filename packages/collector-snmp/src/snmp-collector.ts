@@ -15,7 +15,12 @@ import { DeviceSession, readSecrets, sessionFingerprint } from './device-session
 import { PrivacyKeyCheck } from './privacy-key-check.js';
 import type { DeviceSecrets } from './device-session.js';
 import { EngineRegistry } from './engine-registry.js';
-import { classifySnmpError, needsRediscovery, SnmpErrorCode } from './errors.js';
+import {
+  classifySnmpError,
+  isAuthOrPrivacyFailure,
+  needsRediscovery,
+  SnmpErrorCode,
+} from './errors.js';
 import { parseSnmpOptions, resolveSnmpCollectorOptions } from './options.js';
 import type { ResolvedSnmpCollectorOptions, SnmpCollectorOptions, SnmpOptions } from './options.js';
 import {
@@ -58,8 +63,8 @@ const VALIDATE_PROFILE_MAX_AGE_MS = 1_000;
 const aborted = (): CollectError => CollectError.transient(SnmpErrorCode.Aborted, 'poll aborted');
 
 /**
- * Polls devices over SNMP v1, v2c and v3 with net-snmp, on a few shared UDP sockets.
- * One instance serves every SNMP device of the pod.
+ * Polls devices over SNMP v1 and v2c (our own codec, `CommunitySession`) and v3 (net-snmp), on a
+ * few shared UDP sockets. One instance serves every SNMP device of the pod.
  */
 export class SnmpCollector implements Collector<SnmpOptions> {
   readonly type = 'snmp';
@@ -81,8 +86,14 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   constructor(deps: CollectorDeps, options?: SnmpCollectorOptions) {
     this.#o = resolveSnmpCollectorOptions(options);
-    installFastOidDecoder();
     this.#logger = deps.logger;
+    const fast = installFastOidDecoder();
+    if (!fast.installed) {
+      this.#logger.info(
+        { reason: fast.reason },
+        'snmp v3: fast OID codec not installed; using asn1-ber as is',
+      );
+    }
     this.#clock = deps.clock;
     this.#pool = new UdpSocketPool(deps.logger, this.#o);
     this.#privacy = new PrivacyKeyCheck(this.#pool, this.#clock, this.#o.maxDevices);
@@ -134,9 +145,19 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       try {
         return await this.#poll(device, ctx, profileName, profile, secrets, true);
       } catch (err) {
-        if (!needsRediscovery(err) || ctx.signal.aborted) throw this.#failed(err, device, ctx);
-        // The agent restarted or its engine changed under us: discover it afresh, once.
-        ctx.logger.info({ deviceId: device.id }, 'snmp v3 engine out of sync, rediscovering');
+        const engine = needsRediscovery(err);
+        if ((!engine && !isAuthOrPrivacyFailure(err)) || ctx.signal.aborted) {
+          throw this.#failed(err, device, ctx);
+        }
+        // The agent restarted or its engine changed under us, or one exchange failed
+        // authentication or decryption (a damaged datagram looks like a wrong key once): discover
+        // the engine afresh and poll again, once. Only a second failure is reported as such.
+        ctx.logger.info(
+          { code: classifySnmpError(err, o.version).code },
+          engine
+            ? 'snmp v3 engine out of sync, rediscovering'
+            : 'snmp v3 exchange failed authentication or decryption once, rediscovering and retrying',
+        );
         this.#drop(device.id);
         try {
           return await this.#poll(device, ctx, profileName, profile, secrets, false);
@@ -152,10 +173,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
 
   #failed(err: unknown, device: DeviceSpec<SnmpOptions>, ctx: CollectContext): CollectError {
     const e = classifySnmpError(err, device.options.version);
-    ctx.logger.debug(
-      { deviceId: device.id, code: e.code, kind: e.kind, err: e },
-      'snmp poll failed',
-    );
+    // ctx.logger already carries deviceId (the engine's per-device child logger).
+    ctx.logger.debug({ code: e.code, kind: e.kind, err: e }, 'snmp poll failed');
     return e;
   }
 
@@ -272,7 +291,7 @@ export class SnmpCollector implements Collector<SnmpOptions> {
       const scalars: Record<string, SnmpValue> = {};
       for (const s of profile.scalars) {
         const vb = got.get(s.oid);
-        const v = vb && decodeValue(vb);
+        const v = vb && decodeValue(vb, s.type);
         if (v !== undefined) scalars[s.name] = v;
       }
       const up = got.get(SYS_UPTIME_OID)?.value;
@@ -287,7 +306,8 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         profile: profileName,
         scalars,
         tables: t.tables,
-        ...(rates ? { rates } : {}),
+        // No counters (or none with a previous value): no rates key, not an empty object.
+        ...(rates && Object.keys(rates).length > 0 ? { rates } : {}),
         ...(engine ? { engine } : {}),
         ...(t.warnings.length > 0 ? { warnings: t.warnings } : {}),
       };
@@ -343,13 +363,14 @@ export class SnmpCollector implements Collector<SnmpOptions> {
         ds.saved = { engineId: e.engineId, boots: e.boots, at: now };
         ds.duplicateOf = dup;
         if (dup) {
+          // `logger` is the poll's (it carries deviceId already).
           logger.warn(
-            { deviceId, otherDeviceId: dup, engineId: e.engineId },
+            { otherDeviceId: dup, engineId: e.engineId },
             'two devices answer with the same SNMP engine id (cloned configuration?)',
           );
         }
       } catch (err) {
-        logger.warn({ err, deviceId }, 'could not store the snmp engine record');
+        logger.warn({ err }, 'could not store the snmp engine record');
       }
     }
     return ds.duplicateOf ? { ...e, duplicateOf: ds.duplicateOf } : e;

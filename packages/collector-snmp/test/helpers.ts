@@ -74,3 +74,33 @@ export const AUTH_PRIV_OPTIONS = {
   authProtocol: 'sha256',
   privProtocol: 'aes',
 } as const;
+
+/** Offset just past the tag and length of the BER element at `at`. */
+function berContent(b: Buffer, at: number): number {
+  const l = b[at + 1] ?? 0;
+  return at + 2 + (l & 0x80 ? l & 0x7f : 0);
+}
+
+/** Offset of the BER element after the one at `at`. */
+function berNext(b: Buffer, at: number): number {
+  const l = b[at + 1] ?? 0;
+  if (!(l & 0x80)) return at + 2 + l;
+  let n = 0;
+  for (let i = 0; i < (l & 0x7f); i++) n = n * 256 + (b[at + 2 + i] ?? 0);
+  return at + 2 + (l & 0x7f) + n;
+}
+
+/**
+ * Where the parts of a v3 message are (for tests that damage or drop datagrams): the msgFlags
+ * byte and msgAuthenticationParameters' content (empty when not authenticated).
+ */
+export function v3Layout(msg: Buffer): { flags: number; auth: number; authLength: number } {
+  const version = berContent(msg, 0);
+  const global = berNext(msg, version);
+  const msgId = berContent(msg, global);
+  const flagsTlv = berNext(msg, berNext(msg, msgId));
+  const secParams = berNext(msg, global); // OCTET STRING holding a SEQUENCE
+  const engineId = berContent(msg, berContent(msg, secParams));
+  const authTlv = berNext(msg, berNext(msg, berNext(msg, berNext(msg, engineId)))); // boots, time, user
+  return { flags: flagsTlv + 2, auth: berContent(msg, authTlv), authLength: msg[authTlv + 1] ?? 0 };
+}

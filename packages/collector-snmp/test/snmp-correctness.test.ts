@@ -2,7 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SNMP_PROFILE, desAvailable } from '@pollfleet/collector-snmp';
 import { DeviceConfigError } from '@pollfleet/core';
-import type { SnmpCollector, SnmpPollData, SnmpProfile } from '@pollfleet/collector-snmp';
+import type {
+  SnmpCollector,
+  SnmpPollData,
+  SnmpProfile,
+  SnmpValueType,
+} from '@pollfleet/collector-snmp';
 import {
   SNMP_AGENT_SECRETS as S,
   SNMP_AGENT_TOOL_AUTH,
@@ -24,8 +29,10 @@ function asTool(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function textAsHex(v: unknown): unknown {
-  return typeof v === 'string' ? Buffer.from(v, 'latin1').toString('hex') : v;
+/** Text back to its bytes (UTF-8); a MAC address (`aa:bb:...`, the `mac` type) back to its octets. */
+function textAsHex(v: unknown, type: SnmpValueType | undefined): unknown {
+  if (typeof v !== 'string') return v;
+  return type === 'mac' ? v.replaceAll(':', '') : Buffer.from(v, 'utf8').toString('hex');
 }
 
 /**
@@ -37,10 +44,11 @@ function assertSame(
   got: unknown,
   before: ToolValue,
   afterV: ToolValue | undefined,
+  type?: SnmpValueType,
 ): void {
   assert.ok(got !== undefined, `${where}: missing in collector output`);
   if (before.type === 'STRING') {
-    const hex = asTool(textAsHex(got));
+    const hex = asTool(textAsHex(got, type));
     assert.ok(hex === before.value || hex === afterV?.value, `${where}: ${hex} != ${before.value}`);
     return;
   }
@@ -73,7 +81,13 @@ async function compareTable(
       if (!oid.startsWith(prefix)) continue;
       const idx = oid.slice(prefix.length);
       expectedIdx.add(idx);
-      assertSame(`${tableName}[${idx}].${col.name}`, rows[idx]?.[col.name], v, walkAfter.get(oid));
+      assertSame(
+        `${tableName}[${idx}].${col.name}`,
+        rows[idx]?.[col.name],
+        v,
+        walkAfter.get(oid),
+        col.type,
+      );
       compared++;
     }
     for (const [idx, row] of Object.entries(rows)) {
@@ -185,7 +199,13 @@ describe('SNMP polling of the default profile equals snmpget/snmpbulkwalk on a r
         assert.equal(res.partial, undefined);
         const data = res.data;
         for (const s of DEFAULT_SNMP_PROFILE.scalars) {
-          assertSame(s.name, data.scalars[s.name], sysBefore.get(s.oid)!, sysAfter.get(s.oid));
+          assertSame(
+            s.name,
+            data.scalars[s.name],
+            sysBefore.get(s.oid)!,
+            sysAfter.get(s.oid),
+            s.type,
+          );
         }
         const n = await compareTable(
           tool,

@@ -163,6 +163,75 @@ describe('RateTracker', () => {
     assert.deepEqual(r.update('d', 400, 0, sample(2n ** 53n + 10n)), { t: { '1': { c: 20 } } });
   });
 
+  /** An interfaces row: 32-bit and HC octets, and what the row says about its counters. */
+  const ifRow = (
+    rows: Record<string, { in32: number; hc?: number; speedBps?: number; disc?: number }>,
+  ): CounterSample =>
+    new Map([
+      [
+        'interfaces',
+        {
+          counter64: new Set(['hc']),
+          rows: new Map(
+            Object.entries(rows).map(([i, r]) => [
+              i,
+              r.hc === undefined ? { in32: r.in32 } : { in32: r.in32, hc: r.hc },
+            ]),
+          ),
+          info: new Map(
+            Object.entries(rows).map(([i, r]) => [
+              i,
+              {
+                ...(r.speedBps === undefined ? {} : { speedBps: r.speedBps }),
+                ...(r.disc === undefined ? {} : { discontinuity: r.disc }),
+              },
+            ]),
+          ),
+        },
+      ],
+    ]);
+
+  it('a Counter32 drop faster than the link allows was a reset, not a wrap: no rate', () => {
+    const r = new RateTracker(10);
+    // 1 MB/s link (8 Mbit/s), 10 s: a wrap from 3e9 to 1e6 would mean ~130 MB/s.
+    r.update('d', 0, 0, ifRow({ '1': { in32: 3_000_000_000, speedBps: 8e6 } }));
+    assert.deepEqual(
+      r.update('d', 1000, 0, ifRow({ '1': { in32: 1_000_000, speedBps: 8e6 } })),
+      {},
+    );
+    // A genuine wrap on the same link: 2^32 - 1e6 → 4e6 is 5 MB in 10 s, 4 Mbit/s.
+    r.update('d', 2000, 0, ifRow({ '1': { in32: 2 ** 32 - 1_000_000, speedBps: 8e6 } }));
+    assert.deepEqual(r.update('d', 3000, 0, ifRow({ '1': { in32: 4_000_000, speedBps: 8e6 } })), {
+      interfaces: { '1': { in32: 500_000 } },
+    });
+  });
+
+  it('the HC counter of the row went down too: the 32-bit counter was reset, no rate for the row', () => {
+    const r = new RateTracker(10);
+    r.update(
+      'd',
+      0,
+      0,
+      ifRow({ '1': { in32: 4_000_000_000, hc: 4_000_000_000 }, '2': { in32: 10, hc: 10 } }),
+    );
+    assert.deepEqual(
+      r.update('d', 1000, 0, ifRow({ '1': { in32: 500, hc: 500 }, '2': { in32: 110, hc: 110 } })),
+      { interfaces: { '2': { in32: 10, hc: 10 } } },
+    );
+  });
+
+  it('ifCounterDiscontinuityTime moved: no rates for that row, even if the counters went up', () => {
+    const r = new RateTracker(10);
+    r.update('d', 0, 0, ifRow({ '1': { in32: 100, disc: 0 }, '2': { in32: 100, disc: 0 } }));
+    assert.deepEqual(
+      r.update('d', 1000, 0, ifRow({ '1': { in32: 300, disc: 950 }, '2': { in32: 300, disc: 0 } })),
+      { interfaces: { '2': { in32: 20 } } },
+    );
+    assert.deepEqual(r.update('d', 2000, 0, ifRow({ '1': { in32: 400, disc: 950 } })), {
+      interfaces: { '1': { in32: 10 } },
+    });
+  });
+
   it('sysUpTime went backwards (agent restarted): no rates at all', () => {
     const r = new RateTracker(10);
     r.update('d', 5000, 0, sample(100));

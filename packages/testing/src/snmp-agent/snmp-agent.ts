@@ -87,6 +87,14 @@ export interface StartSnmpAgentOptions {
    * device its own endpoint as in a real fleet. @defaultValue 0
    */
   extraPorts?: number;
+  /**
+   * Restricts what the community and every user can read to these subtrees (snmpd `view`
+   * lines). The system group is always included (the agent's readiness check reads sysUpTime).
+   * With `proc`/`disk` lines in `extraConfig` and their UCD tables in view, a test sees the same
+   * tables on any host, whatever its interfaces, disks or CPUs. Subtrees only: snmpd 5.9 spins at
+   * full CPU on a GETBULK through a view with a mask. @defaultValue everything the agent has
+   */
+  view?: readonly string[];
 }
 
 /** A free UDP port on loopback (bind to 0, read, close). */
@@ -159,19 +167,29 @@ export async function startSnmpAgent(options: StartSnmpAgentOptions = {}): Promi
   const u = SNMP_AGENT_USERS;
   const listen = options.listen ?? ['udp4'];
   if (listen.length === 0) throw new Error('startSnmpAgent: listen names no transport');
+  for (const v of options.view ?? []) {
+    if (!/^\.?[0-9]+(\.[0-9]+)*$/.test(v)) {
+      throw new Error(`view "${v}": not a numeric OID (subtrees only)`);
+    }
+  }
+  const views = options.view
+    ? ['1.3.6.1.2.1.1', ...options.view].map((v) => `view pfview included ${v}`)
+    : [];
+  const v = options.view ? ' -V pfview' : '';
   const conf = [
     `[snmp] persistentDir ${persist}`,
-    ...(listen.includes('udp4') ? [`rocommunity ${community} 127.0.0.1`] : []),
-    ...(listen.includes('udp6') ? [`rocommunity6 ${community} ::1`] : []),
+    ...views,
+    ...(listen.includes('udp4') ? [`rocommunity ${community} 127.0.0.1${v}`] : []),
+    ...(listen.includes('udp6') ? [`rocommunity6 ${community} ::1${v}`] : []),
     ...(options.engineId === undefined ? [] : [`engineID ${options.engineId}`]),
     `createUser ${u.noAuthNoPriv}`,
     `createUser ${u.authNoPriv} SHA-256 ${authKey}`,
     `createUser ${u.authPriv} SHA-256 ${authKey} AES ${privKey}`,
     `createUser ${u.authPrivShaDes} SHA ${authKey} DES ${privKey}`,
-    `rouser ${u.noAuthNoPriv} noauth`,
-    `rouser ${u.authNoPriv} auth`,
-    `rouser ${u.authPriv} priv`,
-    `rouser ${u.authPrivShaDes} priv`,
+    `rouser ${u.noAuthNoPriv} noauth${v}`,
+    `rouser ${u.authNoPriv} auth${v}`,
+    `rouser ${u.authPriv} priv${v}`,
+    `rouser ${u.authPrivShaDes} priv${v}`,
     ...(options.extraConfig ?? []),
     '',
   ].join('\n');

@@ -14,6 +14,17 @@ export interface UdpDelayProxyOptions {
    * address other than the one polled. @defaultValue replies come from the polled address and port
    */
   replyFrom?: string;
+  /**
+   * Rewrites replies on their way back: gets each reply with its 1-based number (over all
+   * clients) and returns what to send instead (for example one flipped byte: a datagram damaged
+   * in transit). @defaultValue replies pass unchanged
+   */
+  mutateReply?: (reply: Buffer, n: number) => Buffer;
+  /**
+   * Drops a request (packet loss) when it returns true; gets each request with its 1-based
+   * number (over all clients). @defaultValue every request is forwarded
+   */
+  dropRequest?: (request: Buffer, n: number) => boolean;
 }
 
 export interface UdpDelayProxy {
@@ -27,8 +38,8 @@ export interface UdpDelayProxy {
 
 /**
  * A tiny loopback UDP proxy in front of an agent: delays replies (a slow agent), stops
- * forwarding after N requests (an agent that goes away mid-walk), or answers from another
- * address (a multi-homed agent).
+ * forwarding after N requests (an agent that goes away mid-walk), answers from another
+ * address (a multi-homed agent), or damages replies (`mutateReply`).
  */
 export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise<UdpDelayProxy> {
   if (options.replyFrom !== undefined && !/^127\.\d+\.\d+\.\d+$/.test(options.replyFrom)) {
@@ -40,6 +51,8 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
   // One upstream socket per client endpoint, so replies find their way back.
   const upstreams = new Map<string, Socket>();
   let requests = 0;
+  let replies = 0;
+  const mutate = options.mutateReply;
   const delay = options.replyDelayMs ?? 0;
 
   front.on('error', () => undefined);
@@ -47,12 +60,14 @@ export async function startUdpDelayProxy(options: UdpDelayProxyOptions): Promise
   front.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
     requests++;
     if (options.forwardRequests !== undefined && requests > options.forwardRequests) return;
+    if (options.dropRequest?.(msg, requests)) return;
     const key = `${rinfo.address}:${rinfo.port}`;
     let up = upstreams.get(key);
     if (!up) {
       const u = createSocket('udp4');
       u.on('error', () => undefined);
-      u.on('message', (reply: Buffer) => {
+      u.on('message', (raw: Buffer) => {
+        const reply = mutate ? mutate(raw, ++replies) : raw;
         const t = setTimeout(() => {
           timers.delete(t);
           back.send(reply, rinfo.port, rinfo.address);
