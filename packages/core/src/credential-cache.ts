@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { CredentialResolver, Credentials } from './credentials.js';
 import { CollectError } from './errors.js';
+import { settleWithin } from './settle-within.js';
 
 interface Entry {
   creds: Credentials;
@@ -120,27 +121,11 @@ export class CredentialCache {
   }
 
   #bounded<T>(p: Promise<T>, ref: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.#clock.setTimeout(
-        () =>
-          reject(
-            CollectError.transient(
-              'CREDENTIALS_UNREACHABLE',
-              `the credential store did not answer for "${ref}" within ${this.#readTimeoutMs} ms`,
-            ),
-          ),
-        this.#readTimeoutMs,
-      );
-      p.then(
-        (v) => {
-          timer.cancel();
-          resolve(v);
-        },
-        (e: unknown) => {
-          timer.cancel();
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
+    return settleWithin(p, this.#readTimeoutMs, this.#clock, () =>
+      CollectError.transient(
+        'CREDENTIALS_UNREACHABLE',
+        `the credential store did not answer for "${ref}" within ${this.#readTimeoutMs} ms`,
+      ),
+    );
   }
 }

@@ -19,6 +19,7 @@ import { phaseOf } from './poll-phase.js';
 import { toPollResult } from './poll-result.js';
 import type { DeviceLoopDeps, LastPoll, RunKind } from './device-loop-deps.js';
 import type { PollOutcome } from './poller-metrics.js';
+import { settleWithin } from './settle-within.js';
 
 /** What a run tells the engine's schedule. */
 export interface RunReport {
@@ -340,26 +341,10 @@ const NO_TAKEOVER: RunReport = { takeoverAt: undefined };
 
 /** Rejects with a transient CollectError when `p` does not settle within `ms`. */
 function withinBudget<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(
-      () =>
-        reject(
-          CollectError.transient(
-            'CREDENTIALS_TIMEOUT',
-            'the credential lookup used up the poll timeout; the collector was not called',
-          ),
-        ),
-      ms,
-    );
-    p.then(
-      (v) => {
-        timer.cancel();
-        resolve(v);
-      },
-      (e: unknown) => {
-        timer.cancel();
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
+  return settleWithin(p, ms, clock, () =>
+    CollectError.transient(
+      'CREDENTIALS_TIMEOUT',
+      'the credential lookup used up the poll timeout; the collector was not called',
+    ),
+  );
 }
