@@ -6,9 +6,10 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 // The layering, as lint (arrows point towards core, never back):
 //   core                  imports no other @pollfleet package (ports and pure policies live here)
-//   packages/*/src        (adapters, collectors, testing) import @pollfleet/core only
-//   packages/testing/src  may also wrap @pollfleet/coordination-memory (its test knobs)
-//   apps/*/src            compose: the only place that imports adapters and collectors
+//   packages/*/src        (adapters, collectors, lab, testing) import @pollfleet/core only
+//   packages/testing/src  may also wrap @pollfleet/coordination-memory (its test knobs) and
+//                         re-export @pollfleet/lab (the RouterOS simulator lives there)
+//   apps/*/src            compose: the only place that imports adapters, collectors and the lab
 //   tests, benches        anything, @pollfleet/testing and @pollfleet/core/internal included
 const ADAPTERS = {
   group: [
@@ -27,6 +28,11 @@ const COLLECTORS = {
 const TESTING = {
   group: ['@pollfleet/testing', '@pollfleet/testing/*'],
   message: '@pollfleet/testing is for tests only; production code must not depend on it',
+};
+const LAB = {
+  group: ['@pollfleet/lab', '@pollfleet/lab/*'],
+  message:
+    'the simulated lab is composed by apps/ (pollfleet lab, the demo); a package does not import it',
 };
 const CORE_INTERNAL = {
   group: ['@pollfleet/core/internal'],
@@ -82,7 +88,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts'],
-    rules: restrict(ADAPTERS, COLLECTORS, TESTING, CORE_INTERNAL, APP),
+    rules: restrict(ADAPTERS, COLLECTORS, TESTING, LAB, CORE_INTERNAL, APP),
   },
   {
     files: ['packages/core/src/**/*.ts'],

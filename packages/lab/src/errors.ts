@@ -4,7 +4,7 @@ import { PollfleetError } from '@pollfleet/core';
 export const LabErrorCode = {
   /** A lab or device option that cannot be used; the message names the field. */
   Config: 'LAB_CONFIG_INVALID',
-  /** A simulated device's UDP port could not be bound (in use, or not a loopback address). */
+  /** A simulated device's UDP or TCP port could not be bound (in use, or not a loopback address). */
   Bind: 'LAB_BIND_FAILED',
   /** The installed net-snmp lacks an internal the agent relies on (after an upgrade). */
   Agent: 'LAB_AGENT_UNSUPPORTED',
@@ -19,14 +19,14 @@ export class LabConfigError extends PollfleetError {
   }
 }
 
-/** A simulated device could not open its UDP socket. */
+/** A simulated device could not open its socket (UDP for SNMP, TCP for RouterOS). */
 export class LabBindError extends PollfleetError {
   readonly port: number;
-  constructor(port: number, cause: unknown) {
+  constructor(port: number, cause: unknown, what = 'a simulated SNMP device') {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       LabErrorCode.Bind,
-      `cannot bind 127.0.0.1:${port} for a simulated SNMP device (${why}); ` +
+      `cannot bind 127.0.0.1:${port} for ${what} (${why}); ` +
         'choose another basePort, or 0 for any free port',
       { cause },
     );

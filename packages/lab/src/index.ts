@@ -33,3 +33,21 @@ export {
 export type { InstanceDef, Syntax } from './mib-layout.js';
 export type { AgentCounters } from './snmp-agent.js';
 export { LabAgentError, LabBindError, LabConfigError, LabErrorCode } from './errors.js';
+// RouterOS: the lab's routers; the simulator underneath is `@pollfleet/lab/routeros`.
+export {
+  demoRouterOsDevices,
+  generatedRouterOsDevices,
+  LAB_ROUTEROS_CREDENTIALS,
+  RouterOsLab,
+} from './routeros/router-os-lab.js';
+export type {
+  RouterOsLabCredentials,
+  RouterOsLabDevice,
+  RouterOsLabFault,
+  RouterOsLabOptions,
+  RouterOsLabRouterOptions,
+} from './routeros/router-os-lab.js';
+export { generateSelfSignedCertificate } from './routeros/certificate.js';
+export type { SelfSignedCertificate } from './routeros/certificate.js';
+export { SimulatedRouter } from './routeros/simulator.js';
+export type { SimulatorFaults } from './routeros/simulator.js';

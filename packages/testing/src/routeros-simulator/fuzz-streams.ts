@@ -1,4 +1,4 @@
-import { lengthPrefix, sentence } from './wire.js';
+import { lengthPrefix, sentence } from '@pollfleet/lab/routeros';
 
 /** A small seeded PRNG (mulberry32): fuzz failures reproduce from the seed. */
 export function seededRandom(seed: number): () => number {

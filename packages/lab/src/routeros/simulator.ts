@@ -1,6 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { systemClock } from '@pollfleet/core';
+import type { Clock, TimerHandle } from '@pollfleet/core';
 import { restHandler } from './rest-handler.js';
 import { RouterModel } from './router-model.js';
 import type { Item, RouterModelOptions } from './router-model.js';
@@ -61,8 +63,10 @@ export interface RouterOsSimulatorOptions {
    * @defaultValue 'api'
    */
   protocol?: 'api' | 'rest';
-  /** Time source for uptime and counters, epoch ms. @defaultValue Date.now */
+  /** Time source for uptime and counters, epoch ms. @defaultValue `clock.now` */
   now?: () => number;
+  /** Timers for slow replies (and, unless `now` is given, the time). @defaultValue systemClock */
+  clock?: Clock;
 }
 
 export interface RouterStats {
@@ -91,7 +95,8 @@ export class SimulatedRouter {
   };
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<TimerHandle>();
+  readonly #clock: Clock;
   #http: http.Server | undefined;
 
   private constructor(
@@ -100,8 +105,10 @@ export class SimulatedRouter {
     port: number,
     o: SimulatedRouterOptions,
     now: () => number,
+    clock: Clock,
   ) {
     this.#server = server;
+    this.#clock = clock;
     this.host = host;
     this.port = port;
     this.model = new RouterModel(o, port, now);
@@ -115,6 +122,7 @@ export class SimulatedRouter {
     now: () => number,
     tlsOptions: { key: string; cert: string } | undefined,
     protocol: 'api' | 'rest' = 'api',
+    clock: Clock = systemClock,
   ): Promise<SimulatedRouter> {
     if (protocol === 'rest' && !tlsOptions) throw new TypeError('the REST simulator needs tls');
     const holder: { router?: SimulatedRouter } = {};
@@ -129,7 +137,7 @@ export class SimulatedRouter {
       });
     });
     const addr = server.address() as net.AddressInfo;
-    const router = new SimulatedRouter(server, host, addr.port, o, now);
+    const router = new SimulatedRouter(server, host, addr.port, o, now, clock);
     holder.router = router;
     if (protocol === 'rest') {
       // Sockets (TLS already layered on) are handed to an HTTP server that never listens itself.
@@ -158,7 +166,7 @@ export class SimulatedRouter {
   }
 
   async close(): Promise<void> {
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) t.cancel();
     this.#timers.clear();
     this.dropConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -204,7 +212,7 @@ export class SimulatedRouter {
   }
 
   #later(fn: () => void, ms: number): void {
-    const t = setTimeout(() => {
+    const t = this.#clock.setTimeout(() => {
       this.#timers.delete(t);
       fn();
     }, ms);
@@ -346,7 +354,8 @@ export class RouterOsSimulator {
 
   static async start(o: RouterOsSimulatorOptions): Promise<RouterOsSimulator> {
     const host = o.host ?? '127.0.0.1';
-    const now = o.now ?? Date.now;
+    const clock = o.clock ?? systemClock;
+    const now = o.now ?? (() => clock.now());
     const list =
       typeof o.routers === 'number' ? Array.from({ length: o.routers }, () => ({})) : o.routers;
     const routers: SimulatedRouter[] = [];
@@ -354,7 +363,9 @@ export class RouterOsSimulator {
       for (const [i, r] of list.entries()) {
         const port = o.basePort ? o.basePort + i : 0;
         const merged = { ...(o.defaults ?? {}), ...r };
-        routers.push(await SimulatedRouter.listen(host, port, merged, now, o.tls, o.protocol));
+        routers.push(
+          await SimulatedRouter.listen(host, port, merged, now, o.tls, o.protocol, clock),
+        );
       }
     } catch (err) {
       await Promise.allSettled(routers.map((r) => r.close()));

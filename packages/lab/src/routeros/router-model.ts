@@ -2,6 +2,7 @@
  * What a simulated router knows and how it prints it, in the shape of RouterOS 6.49 or 7.18+.
  * Counters grow with the simulator's time source, so two polls see a rate.
  */
+import { unitHash } from '../device-model.js';
 
 export interface SimulatedInterface {
   readonly name: string;
@@ -48,6 +49,14 @@ export interface RouterModelOptions {
    * @defaultValue `{ admin: { password: 'secret' } }`
    */
   users?: Readonly<Record<string, { password: string; api?: boolean }>>;
+  /**
+   * Set, traffic and CPU load move like a real router's (the lab's routers): each interface's
+   * rate swings ±50 % around its `rxBytesPerSecond` on its own 2–8 minute cycle (counters are the
+   * closed-form integral, so they still grow every instant), and `cpu-load` follows a 3–7 minute
+   * cycle between about 5 and 65 % with a 10 s jitter, all from this seed. Unset: constant rates
+   * and `cpu-load` = uptime seconds mod 40, which tests compute exactly.
+   */
+  seed?: number;
 }
 
 export type Item = Record<string, string>;
@@ -104,6 +113,7 @@ export class RouterModel {
   readonly sensors: readonly SimulatedSensor[];
   readonly users: Readonly<Record<string, { password: string; api?: boolean }>>;
   readonly v7: boolean;
+  readonly seed: number | undefined;
   readonly #now: () => number;
   #bootedAt: number;
   /** Multiplies every interface's rate since the last {@link reboot}. */
@@ -117,6 +127,7 @@ export class RouterModel {
     this.sensors = options.sensors ?? DEFAULT_SENSORS;
     this.users = options.users ?? { admin: { password: 'secret' } };
     this.v7 = versionAtLeast(this.version, 7, 0);
+    this.seed = options.seed;
     this.#now = now;
     // Booted 1w2d03:04:05 before the simulator started.
     this.#bootedAt = now() - (9 * 86400 + 3 * 3600 + 4 * 60 + 5) * 1000;
@@ -208,13 +219,33 @@ export class RouterModel {
       cpu: v7 ? 'ARM64' : 'MIPS 24Kc V7.4',
       'cpu-count': v7 ? '4' : '1',
       'cpu-frequency': v7 ? '1400' : '650',
-      'cpu-load': String(Math.floor(this.#uptimeSeconds()) % 40),
+      'cpu-load': String(this.#cpuLoad()),
       'free-hdd-space': v7 ? '940572672' : '110436352',
       'total-hdd-space': v7 ? '1073741824' : '134217728',
       'architecture-name': v7 ? 'arm64' : 'mipsbe',
       'board-name': v7 ? 'RB5009UG+S+' : 'RB951Ui-2HnD',
       platform: 'MikroTik',
     };
+  }
+
+  #cpuLoad(): number {
+    const up = this.#uptimeSeconds();
+    if (this.seed === undefined) return Math.floor(up) % 40;
+    const t = this.#now() / 1000;
+    const period = 180 + 240 * unitHash(this.seed, 0, 7);
+    const wave = Math.sin((2 * Math.PI * t) / period + 6.283 * unitHash(this.seed, 0, 8));
+    const jitter = 10 * unitHash(this.seed, Math.floor(t / 10), 9);
+    return Math.max(0, Math.min(100, Math.round(30 + 25 * wave + jitter)));
+  }
+
+  /** Bytes received by interface `n` in the `t` seconds since boot (at its base rate × scale). */
+  #rxBytes(n: number, base: number, t: number): number {
+    const rate = base * this.#trafficScale;
+    if (this.seed === undefined) return rate * t;
+    // rate(x) = rate · (1 + ½ sin(ωx + φ)); its integral from 0 to t:
+    const omega = (2 * Math.PI) / (120 + 360 * unitHash(this.seed, n, 11));
+    const phi = 6.283 * unitHash(this.seed, n, 12);
+    return rate * (t + (Math.cos(phi) - Math.cos(omega * t + phi)) / (2 * omega));
   }
 
   #routerboard(): Item {
@@ -244,8 +275,8 @@ export class RouterModel {
   #interfaces(): Item[] {
     const t = (this.#now() - this.#bootedAt) / 1000;
     return this.interfaces.map((i, n) => {
-      const rx = Math.floor(i.rxBytesPerSecond * this.#trafficScale * t);
-      const tx = Math.floor((i.rxBytesPerSecond / 2) * this.#trafficScale * t);
+      const rx = Math.floor(this.#rxBytes(n, i.rxBytesPerSecond, t));
+      const tx = Math.floor(this.#rxBytes(n, i.rxBytesPerSecond, t) / 2);
       return {
         '.id': `*${n + 1}`,
         name: i.name,
