@@ -14,6 +14,7 @@ import type { PollerConfig } from './config.js';
 import { loadCollectorPlugins } from './collector-plugins.js';
 import { registerBuiltinCollectors } from './builtin-collectors.js';
 import { PollerHttpServer } from './http-server.js';
+import { LeaseStoreProbe } from './lease-store-probe.js';
 import type { PollerServices } from './poller-services.js';
 
 export type PollerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
@@ -35,6 +36,7 @@ export class Poller {
   readonly #reconciler: Reconciler;
   readonly #http: PollerHttpServer;
   readonly #collectorDeps: CollectorDeps;
+  readonly #leaseStoreProbe: LeaseStoreProbe;
   readonly #startedAt = Date.now();
 
   constructor(config: PollerConfig, logger: Logger, services: PollerServices) {
@@ -42,6 +44,10 @@ export class Poller {
     this.#logger = logger;
     this.#services = services;
     collectDefaultMetrics({ register: this.#registry });
+    this.#leaseStoreProbe = new LeaseStoreProbe(
+      services.pingLeaseStore && (() => services.pingLeaseStore!()),
+      systemClock,
+    );
     this.#collectorDeps = {
       logger,
       clock: systemClock,
@@ -102,6 +108,10 @@ export class Poller {
       { snmpProfiles: inventory.snmpProfiles },
       this.#config,
     );
+    // A Redis that refuses the URL's database stops start-up; an unreachable one does not.
+    await this.#services.checkSetup?.();
+    // Readiness reflects the lease store from the start, not from the first failed lease call.
+    await this.#leaseStoreProbe.check();
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });
@@ -168,10 +178,28 @@ export class Poller {
   }
 
   /**
-   * Ready to do its job: polling, the inventory read at least once, and leases checkable.
+   * Ready to do its job: polling, the inventory read at least once, and leases checkable: the
+   * lease store answers a PING (cached for a second) and the engine's lease calls succeed.
    * (Liveness is separate: restarting a pod does not bring Redis or PostgreSQL back.)
    */
-  ready(): boolean {
+  async ready(): Promise<boolean> {
+    if (!this.#readyExceptStore()) return false;
+    return (await this.#leaseStoreProbe.check()) && this.#readyExceptStore();
+  }
+
+  /** {@link ready} as last checked, without a new PING (for `/status`). */
+  #readyNow(): boolean {
+    return this.#readyExceptStore() && this.#leaseStoreProbe.up === true;
+  }
+
+  /** The engine's view of its lease calls, or the last PING's failure when the calls look fine. */
+  #leaseStoreStatus(): unknown {
+    const calls = this.#engine.leaseHealth.snapshot();
+    if (calls.state !== 'ok' || this.#leaseStoreProbe.up !== false) return calls;
+    return { state: 'unreachable', error: this.#leaseStoreProbe.lastError ?? 'no answer to PING' };
+  }
+
+  #readyExceptStore(): boolean {
     return (
       this.#state === 'running' &&
       this.#reconciler.lastSyncAt !== undefined &&
@@ -189,8 +217,8 @@ export class Poller {
       members: this.#services.membership.members(),
       startedAt: new Date(this.#startedAt).toISOString(),
       health: this.#engine.health(),
-      ready: this.ready(),
-      leaseStore: this.#engine.leaseHealth.snapshot(),
+      ready: this.#readyNow(),
+      leaseStore: this.#leaseStoreStatus(),
       inventory: {
         degraded: this.#reconciler.degraded,
         lastError: this.#reconciler.lastError ?? null,
