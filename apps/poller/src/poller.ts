@@ -9,7 +9,7 @@ import {
   systemClock,
   validateDeviceRow,
 } from '@pollfleet/core';
-import type { CollectorDeps } from '@pollfleet/core';
+import type { CollectorDeps, TimerHandle } from '@pollfleet/core';
 import type { PollerConfig } from './config.js';
 import { loadCollectorPlugins } from './collector-plugins.js';
 import { registerBuiltinCollectors } from './builtin-collectors.js';
@@ -20,6 +20,8 @@ import type { PollerServices } from './poller-services.js';
 export type PollerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
 
 const STATUS_DEVICE_LIMIT = 500;
+/** The longest wait between two attempts at a migration that could not run. */
+const MIGRATE_RETRY_MAX_MS = 30_000;
 
 /**
  * The poller process: inventory → reconciler → engine → collectors → bus, plus HTTP. It runs
@@ -37,6 +39,7 @@ export class Poller {
   readonly #http: PollerHttpServer;
   readonly #collectorDeps: CollectorDeps;
   readonly #leaseStoreProbe: LeaseStoreProbe;
+  #migrateRetry: TimerHandle | undefined;
   readonly #startedAt = Date.now();
 
   constructor(config: PollerConfig, logger: Logger, services: PollerServices) {
@@ -125,11 +128,9 @@ export class Poller {
         );
       });
     if (this.#config.migrate) {
-      const applied = await inventory.migrate();
-      this.#logger.info(
-        { applied },
-        applied.length ? 'inventory migrated' : 'inventory schema up to date',
-      );
+      // A migration that cannot run (the database is down) is an outage like any other: start
+      // degraded and retry it until it runs, as `pollfleet run` without --migrate does.
+      await this.#migrate(0);
     } else {
       await inventory.checkSchema();
     }
@@ -157,10 +158,39 @@ export class Poller {
     return address;
   }
 
+  /** Runs the migrations; on failure logs why (once per distinct reason) and retries later. */
+  async #migrate(attempt: number, lastReason?: string): Promise<void> {
+    const { inventory } = this.#services;
+    try {
+      const applied = await inventory.migrate();
+      this.#logger.info(
+        { applied },
+        applied.length ? 'inventory migrated' : 'inventory schema up to date',
+      );
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      const retryMs = Math.min(1000 * 2 ** attempt, MIGRATE_RETRY_MAX_MS);
+      if (reason !== lastReason) {
+        this.#logger.warn(
+          `cannot migrate the inventory database ${inventory.describe()} (POLLFLEET_DATABASE_URL): ${reason}; starting degraded, retrying until it runs`,
+        );
+      }
+      if (this.#state !== 'starting' && this.#state !== 'running') return;
+      this.#migrateRetry = systemClock.setTimeout(() => {
+        this.#migrateRetry = undefined;
+        this.#migrate(attempt + 1, reason).catch((e: unknown) => {
+          this.#logger.error({ err: e }, 'inventory migration failed');
+        });
+      }, retryMs);
+    }
+  }
+
   /** Stops polling, lets in-flight polls finish within the grace period, releases every lease. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'draining') return;
     this.#state = 'draining';
+    this.#migrateRetry?.cancel();
     this.#logger.info(
       { graceMs: this.#config.shutdownGraceMs },
       'stopping: finishing in-flight polls and releasing leases',
