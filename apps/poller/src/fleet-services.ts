@@ -32,7 +32,7 @@ export function openFleetServices(
   let refused: Error | undefined;
   let lastError = '';
   redis.on('error', (err: Error) => {
-    if (err instanceof ReplyError && !refused) {
+    if (err instanceof ReplyError && isSetupCommand(err) && !refused) {
       refused = err;
       logger.error(
         { err },
@@ -112,4 +112,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
     timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A reply error to the connection's set-up (`SELECT`, `AUTH`), which ioredis reports as events. */
+function isSetupCommand(err: Error): boolean {
+  const name = (err as { command?: { name?: unknown } }).command?.name;
+  return name === 'select' || name === 'auth';
 }
