@@ -141,7 +141,7 @@ function readPollerConfig(
       'postgresql:',
     ]) as string,
     databaseSchema: schema,
-    redisUrl: url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+    redisUrl: redisUrl(url('REDIS_URL', undefined, ['redis:', 'rediss:'])),
     keyPrefix,
     resultsStream: str('RESULTS_STREAM', ''),
     resultsMaxLen: int('RESULTS_MAXLEN', 100_000, 100),
@@ -175,6 +175,26 @@ function readPollerConfig(
       return near ? `${k} (did you mean ${near}?)` : k;
     });
   return { ...config, unknownVariables };
+}
+
+/**
+ * What can be checked of a Redis URL without a server: a host, and a database number (the path)
+ * that is a non-negative integer. Whether the server has that database is checked at start-up.
+ */
+function redisUrl(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const u = new URL(v);
+  if (u.hostname === '') {
+    throw new ConfigError('POLLFLEET_REDIS_URL', 'has no host (expected redis://host:port/db)');
+  }
+  const db = u.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,9}$/.test(db)) {
+    throw new ConfigError(
+      'POLLFLEET_REDIS_URL',
+      `database "${decodeURIComponent(db).slice(0, 20)}" is not a database number (redis://host:port/0, /1, ...)`,
+    );
+  }
+  return v;
 }
 
 /** Levenshtein distance, for "did you mean" on misspelled variables. */

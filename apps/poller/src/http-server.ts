@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 
 export interface StatusSource {
   health(): { healthy: boolean; reason?: string };
-  ready(): boolean;
+  ready(): Promise<boolean>;
   status(): unknown;
 }
 
@@ -69,7 +69,7 @@ export class PollerHttpServer {
         );
       }
       case '/readyz': {
-        const ready = this.#source.ready();
+        const ready = await this.#source.ready();
         return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' });
       }
       case '/status':

@@ -19,6 +19,9 @@ export function createLogger(level: string, podId: string): Logger {
   return pino({
     level,
     base: { pod: podId },
+    // pino's default `err` serializer appends every cause's message to the message; ours already
+    // say their cause, so it printed twice. The cause stays available as its own field.
+    serializers: { err: pino.stdSerializers.errWithCause },
     redact: {
       paths: [
         ...SECRET_KEYS,

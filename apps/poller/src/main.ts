@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@pollfleet/core';
-import { resolvePollerConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { Poller } from './poller.js';
-import { openPostgresInventory } from './postgres-inventory-service.js';
-import { openPollerServices } from './service-sets.js';
+// Only what `help` and a bad option need is imported up front: the rest (the engine, the
+// collectors, the database and Redis clients) is loaded once a command runs, so help is quick.
 
 const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inventory (default)
        pollfleet migrate              create or upgrade the inventory schema, then exit
@@ -14,21 +10,33 @@ const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inve
 Configuration comes from POLLFLEET_* environment variables; see the README.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { migrate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { migrate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    // An unknown option or a value where none is taken: say which, show the usage.
+    const reason = err instanceof Error ? err.message.split('. ')[0] : String(err);
+    process.stderr.write(`pollfleet: ${reason}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const command = positionals[0] ?? 'run';
   if (values.help || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const { resolvePollerConfig } = await import('./config.js');
+  const { createLogger } = await import('./logger.js');
   const config = resolvePollerConfig(undefined, values.migrate ? { migrate: true } : {});
   const logger = createLogger(config.logLevel, config.podId);
   for (const v of config.unknownVariables) logger.warn(`unknown setting ${v} is ignored`);
 
   if (command === 'migrate') {
+    const { openPostgresInventory } = await import('./postgres-inventory-service.js');
     const inventory = openPostgresInventory(config, logger);
     try {
       const applied = await inventory.migrate();
@@ -43,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const { Poller } = await import('./poller.js');
+  const { openPollerServices } = await import('./service-sets.js');
   const poller = new Poller(config, logger, openPollerServices(config, logger));
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception; exiting');
@@ -75,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     // A signal during start-up is a normal stop, not a failed start.
     if (stopping) return stopping;
     await poller.stop().catch(() => {});
-    if (err instanceof ConfigError) throw err;
+    if (isConfigError(err)) throw err;
     logger.fatal({ err }, 'start-up failed');
     return 1;
   }
@@ -85,13 +95,20 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (isConfigError(err)) {
       process.stderr.write(`pollfleet: configuration error: ${err.message}\n`);
       process.exit(2);
     }
+    // A typed error (with a `code`) says what went wrong in its message; others keep their stack.
+    const known = err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
     process.stderr.write(
-      `pollfleet: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `pollfleet: ${err instanceof Error ? (known ? err.message : (err.stack ?? err.message)) : String(err)}\n`,
     );
     process.exit(1);
   },
 );
+
+/** A `ConfigError` from @pollfleet/core, recognised by its code so core loads only when needed. */
+function isConfigError(err: unknown): err is Error {
+  return err instanceof Error && (err as { code?: unknown }).code === 'CONFIG_INVALID';
+}

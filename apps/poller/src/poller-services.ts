@@ -40,6 +40,17 @@ export interface PollerServices {
   readonly membership: Membership;
   /** Which devices this pod schedules. */
   readonly ownership: OwnershipFilter;
+  /**
+   * Fleet set: throws a `ConfigError` when the coordination store refuses this configuration
+   * (Redis without the URL's database number, a refused password); resolves when the store is
+   * merely unreachable, which is an outage: the pod starts degraded and keeps retrying.
+   */
+  checkSetup?(): Promise<void>;
+  /**
+   * Fleet set: resolves when the lease store answers a PING within a second, rejects otherwise.
+   * Readiness uses it (cached briefly); without it the lease store is in-process and always up.
+   */
+  pingLeaseStore?(): Promise<void>;
   /** Closes what the set opened (clients, the inventory); after the poller has stopped. */
   close(): Promise<void>;
 }

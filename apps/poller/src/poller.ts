@@ -9,16 +9,19 @@ import {
   systemClock,
   validateDeviceRow,
 } from '@pollfleet/core';
-import type { CollectorDeps } from '@pollfleet/core';
+import type { CollectorDeps, TimerHandle } from '@pollfleet/core';
 import type { PollerConfig } from './config.js';
 import { loadCollectorPlugins } from './collector-plugins.js';
 import { registerBuiltinCollectors } from './builtin-collectors.js';
 import { PollerHttpServer } from './http-server.js';
+import { LeaseStoreProbe } from './lease-store-probe.js';
 import type { PollerServices } from './poller-services.js';
 
 export type PollerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped';
 
 const STATUS_DEVICE_LIMIT = 500;
+/** The longest wait between two attempts at a migration that could not run. */
+const MIGRATE_RETRY_MAX_MS = 30_000;
 
 /**
  * The poller process: inventory → reconciler → engine → collectors → bus, plus HTTP. It runs
@@ -35,6 +38,8 @@ export class Poller {
   readonly #reconciler: Reconciler;
   readonly #http: PollerHttpServer;
   readonly #collectorDeps: CollectorDeps;
+  readonly #leaseStoreProbe: LeaseStoreProbe;
+  #migrateRetry: TimerHandle | undefined;
   readonly #startedAt = Date.now();
 
   constructor(config: PollerConfig, logger: Logger, services: PollerServices) {
@@ -42,6 +47,10 @@ export class Poller {
     this.#logger = logger;
     this.#services = services;
     collectDefaultMetrics({ register: this.#registry });
+    this.#leaseStoreProbe = new LeaseStoreProbe(
+      services.pingLeaseStore && (() => services.pingLeaseStore!()),
+      systemClock,
+    );
     this.#collectorDeps = {
       logger,
       clock: systemClock,
@@ -102,6 +111,10 @@ export class Poller {
       { snmpProfiles: inventory.snmpProfiles },
       this.#config,
     );
+    // A Redis that refuses the URL's database stops start-up; an unreachable one does not.
+    await this.#services.checkSetup?.();
+    // Readiness reflects the lease store from the start, not from the first failed lease call.
+    await this.#leaseStoreProbe.check();
     await loadCollectorPlugins(this.#collectors, this.#config.collectorModules, {
       podId: this.#config.podId,
     });
@@ -115,11 +128,9 @@ export class Poller {
         );
       });
     if (this.#config.migrate) {
-      const applied = await inventory.migrate();
-      this.#logger.info(
-        { applied },
-        applied.length ? 'inventory migrated' : 'inventory schema up to date',
-      );
+      // A migration that cannot run (the database is down) is an outage like any other: start
+      // degraded and retry it until it runs, as `pollfleet run` without --migrate does.
+      await this.#migrate(0);
     } else {
       await inventory.checkSchema();
     }
@@ -147,10 +158,39 @@ export class Poller {
     return address;
   }
 
+  /** Runs the migrations; on failure logs why (once per distinct reason) and retries later. */
+  async #migrate(attempt: number, lastReason?: string): Promise<void> {
+    const { inventory } = this.#services;
+    try {
+      const applied = await inventory.migrate();
+      this.#logger.info(
+        { applied },
+        applied.length ? 'inventory migrated' : 'inventory schema up to date',
+      );
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      const retryMs = Math.min(1000 * 2 ** attempt, MIGRATE_RETRY_MAX_MS);
+      if (reason !== lastReason) {
+        this.#logger.warn(
+          `cannot migrate the inventory database ${inventory.describe()} (POLLFLEET_DATABASE_URL): ${reason}; starting degraded, retrying until it runs`,
+        );
+      }
+      if (this.#state !== 'starting' && this.#state !== 'running') return;
+      this.#migrateRetry = systemClock.setTimeout(() => {
+        this.#migrateRetry = undefined;
+        this.#migrate(attempt + 1, reason).catch((e: unknown) => {
+          this.#logger.error({ err: e }, 'inventory migration failed');
+        });
+      }, retryMs);
+    }
+  }
+
   /** Stops polling, lets in-flight polls finish within the grace period, releases every lease. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'draining') return;
     this.#state = 'draining';
+    this.#migrateRetry?.cancel();
     this.#logger.info(
       { graceMs: this.#config.shutdownGraceMs },
       'stopping: finishing in-flight polls and releasing leases',
@@ -168,10 +208,28 @@ export class Poller {
   }
 
   /**
-   * Ready to do its job: polling, the inventory read at least once, and leases checkable.
+   * Ready to do its job: polling, the inventory read at least once, and leases checkable: the
+   * lease store answers a PING (cached for a second) and the engine's lease calls succeed.
    * (Liveness is separate: restarting a pod does not bring Redis or PostgreSQL back.)
    */
-  ready(): boolean {
+  async ready(): Promise<boolean> {
+    if (!this.#readyExceptStore()) return false;
+    return (await this.#leaseStoreProbe.check()) && this.#readyExceptStore();
+  }
+
+  /** {@link ready} as last checked, without a new PING (for `/status`). */
+  #readyNow(): boolean {
+    return this.#readyExceptStore() && this.#leaseStoreProbe.up === true;
+  }
+
+  /** The engine's view of its lease calls, or the last PING's failure when the calls look fine. */
+  #leaseStoreStatus(): unknown {
+    const calls = this.#engine.leaseHealth.snapshot();
+    if (calls.state !== 'ok' || this.#leaseStoreProbe.up !== false) return calls;
+    return { state: 'unreachable', error: this.#leaseStoreProbe.lastError ?? 'no answer to PING' };
+  }
+
+  #readyExceptStore(): boolean {
     return (
       this.#state === 'running' &&
       this.#reconciler.lastSyncAt !== undefined &&
@@ -189,8 +247,8 @@ export class Poller {
       members: this.#services.membership.members(),
       startedAt: new Date(this.#startedAt).toISOString(),
       health: this.#engine.health(),
-      ready: this.ready(),
-      leaseStore: this.#engine.leaseHealth.snapshot(),
+      ready: this.#readyNow(),
+      leaseStore: this.#leaseStoreStatus(),
       inventory: {
         degraded: this.#reconciler.degraded,
         lastError: this.#reconciler.lastError ?? null,

@@ -30,9 +30,16 @@ export function openPostgresInventory(config: PollerConfig, logger: Logger): Pol
             `no devices table in schema "${config.databaseSchema}"; create it with \`npm run pollfleet -- migrate\` (\`pollfleet migrate\` where installed), or start with --migrate or POLLFLEET_MIGRATE=true`,
           );
         }
+        logger.warn(
+          `inventory database ${describeDatabase(config.databaseUrl, config.databaseSchema)} (POLLFLEET_DATABASE_URL) did not answer: ${reasonOf(err)}; starting degraded and retrying`,
+        );
       }
     },
   };
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** host:port/database (schema) of a PostgreSQL URL, for logs: never the user's password. */

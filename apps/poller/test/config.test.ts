@@ -40,6 +40,17 @@ describe('poller configuration', () => {
     bad({ POLLFLEET_DATABASE_SCHEMA: 'Drop Table' }, 'POLLFLEET_DATABASE_SCHEMA', /identifier/);
   });
 
+  it('refuses a Redis URL whose database number is not a number', () => {
+    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/abc' }, 'POLLFLEET_REDIS_URL', /"abc"/);
+    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/-1' }, 'POLLFLEET_REDIS_URL', /database/);
+    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'POLLFLEET_REDIS_URL', /database/);
+    bad({ POLLFLEET_REDIS_URL: 'redis:///0' }, 'POLLFLEET_REDIS_URL', /no host/);
+    bad({ POLLFLEET_REDIS_URL: 'ftp://127.0.0.1' }, 'POLLFLEET_REDIS_URL', /scheme "ftp:"/);
+    for (const ok of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'rediss://h/15']) {
+      assert.equal(resolvePollerConfig({ POLLFLEET_REDIS_URL: ok }).redisUrl, ok);
+    }
+  });
+
   it('does not echo a URL that may carry a password', () => {
     try {
       resolvePollerConfig({ POLLFLEET_REDIS_URL: 'http://user:hunter2@redis:6379' });
