@@ -2,12 +2,21 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@pollfleet/core';
 import { resolvePollerConfig } from './config.js';
+import { startDemoLab } from './demo-lab.js';
+import type { DemoLab } from './demo-lab.js';
 import { createLogger } from './logger.js';
 import { Poller } from './poller.js';
-import { openPostgresInventory } from './postgres-inventory-service.js';
+import {
+  createPostgresInventory,
+  openPostgresInventory,
+  pollerInventory,
+} from './postgres-inventory-service.js';
 import { openPollerServices } from './service-sets.js';
+import { startupBanner } from './startup-banner.js';
 
-const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inventory (default)
+const USAGE = `usage: pollfleet [run] [--migrate] [--no-demo]
+                                      poll the devices in the inventory (default); with no
+                                      POLLFLEET_DATABASE_URL an empty inventory gets the demo lab
        pollfleet migrate              create or upgrade the inventory schema, then exit
        pollfleet help
 
@@ -17,14 +26,21 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { migrate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      migrate: { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals[0] ?? 'run';
   if (values.help || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = resolvePollerConfig(undefined, values.migrate ? { migrate: true } : {});
+  const config = resolvePollerConfig(undefined, {
+    ...(values.migrate ? { migrate: true } : {}),
+    ...(values['no-demo'] ? { demo: false } : {}),
+  });
   const logger = createLogger(config.logLevel, config.podId);
   for (const v of config.unknownVariables) logger.warn(`unknown setting ${v} is ignored`);
 
@@ -43,7 +59,21 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const poller = new Poller(config, logger, openPollerServices(config, logger));
+  const store = createPostgresInventory(config, logger);
+  // The demo lab only ever serves the embedded inventory: a server's rows are the user's.
+  let demo: DemoLab | undefined;
+  if (config.databaseUrl === undefined && config.demo) {
+    await store.migrate();
+    demo = await startDemoLab(store, logger.child({ component: 'demo-lab' }));
+  }
+  const services = openPollerServices(config, logger, pollerInventory(store, config));
+  const poller = new Poller(config, logger, {
+    ...services,
+    close: async () => {
+      await services.close();
+      await demo?.stop();
+    },
+  });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
@@ -70,7 +100,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await poller.start();
+    const address = await poller.start();
+    if (poller.state === 'running') process.stderr.write(startupBanner(config, address, demo));
   } catch (err) {
     // A signal during start-up is a normal stop, not a failed start.
     if (stopping) return stopping;
