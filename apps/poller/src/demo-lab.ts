@@ -30,10 +30,8 @@ export async function startDemoLab(
   inventory: PostgresInventory,
   logger: Logger,
 ): Promise<DemoLab | undefined> {
-  const rows = await inventory.db
-    .selectFrom('devices')
-    .select(['name', 'port', 'labels'])
-    .execute();
+  const db = inventory.db.withSchema(inventory.options.schema);
+  const rows = await db.selectFrom('devices').select(['name', 'port', 'labels']).execute();
   const demoRows = rows.filter((r) => isDemoLabels(r.labels));
   if (rows.length > 0 && demoRows.length === 0) {
     logger.info('the inventory holds devices of its own: demo lab off');
@@ -61,11 +59,7 @@ export async function startDemoLab(
     logger.warn({ err }, 'a demo device port is taken: starting the lab on new ports');
     const lab = await startLab(kept);
     for (const d of lab.devices()) {
-      await inventory.db
-        .updateTable('devices')
-        .set({ port: d.port })
-        .where('name', '=', d.name)
-        .execute();
+      await db.updateTable('devices').set({ port: d.port }).where('name', '=', d.name).execute();
     }
     return demoLab(lab, false);
   }
@@ -94,7 +88,8 @@ async function seed(
   inventory: PostgresInventory,
   devices: readonly SnmpLabDevice[],
 ): Promise<void> {
-  await inventory.db.transaction().execute(async (tx) => {
+  await inventory.db.transaction().execute(async (trx) => {
+    const tx = trx.withSchema(inventory.options.schema);
     for (const d of devices) {
       const ref = `demo-${d.name}`;
       await tx
