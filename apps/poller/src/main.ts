@@ -63,8 +63,13 @@ async function main(argv: string[]): Promise<number> {
   // The demo lab only ever serves the embedded inventory: a server's rows are the user's.
   let demo: DemoLab | undefined;
   if (config.databaseUrl === undefined && config.demo) {
-    await store.migrate();
-    demo = await startDemoLab(store, logger.child({ component: 'demo-lab' }));
+    try {
+      await store.migrate();
+      demo = await startDemoLab(store, logger.child({ component: 'demo-lab' }));
+    } catch (err) {
+      await store.close(); // releases the data folder's lock
+      throw err;
+    }
   }
   const services = openPollerServices(config, logger, pollerInventory(store, config));
   const poller = new Poller(config, logger, {
