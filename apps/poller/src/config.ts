@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { ConfigError } from '@pollfleet/core';
 
 /** The poller's resolved configuration. Only this module reads `process.env`. */
 export interface PollerConfig {
-  readonly databaseUrl: string;
+  /** Undefined: the embedded PostgreSQL in {@link dataDir} (standalone mode). */
+  readonly databaseUrl: string | undefined;
+  /** Absolute folder of the embedded inventory (used only without a database URL). */
+  readonly dataDir: string;
+  /** Seed and start the simulated lab on an empty embedded inventory. */
+  readonly demo: boolean;
   readonly databaseSchema: string;
   /** Undefined: single-pod mode with in-memory leases, breaker state and bus. */
   readonly redisUrl: string | undefined;
@@ -45,9 +51,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export function resolvePollerConfig(
   env: Env = process.env,
-  overrides: { migrate?: boolean } = {},
+  overrides: { migrate?: boolean; demo?: boolean } = {},
+  cwd: string = process.cwd(),
 ): PollerConfig {
-  return readPollerConfig(env, overrides, new Map());
+  return readPollerConfig(env, overrides, new Map(), cwd);
 }
 
 /**
@@ -57,14 +64,15 @@ export function resolvePollerConfig(
  */
 export function pollerSettings(): { name: string; default: string | undefined }[] {
   const names = new Map<string, string | undefined>();
-  readPollerConfig({}, {}, names);
+  readPollerConfig({}, {}, names, '/');
   return [...names].map(([name, def]) => ({ name, default: def }));
 }
 
 function readPollerConfig(
   env: Env,
-  overrides: { migrate?: boolean },
+  overrides: { migrate?: boolean; demo?: boolean },
   names: Map<string, string | undefined>,
+  cwd: string,
 ): PollerConfig {
   const str = (name: string, def: string): string => {
     names.set(name, def);
@@ -135,13 +143,21 @@ function readPollerConfig(
     throw new ConfigError('POLLFLEET_POD_ID', 'use 1-128 letters, digits, "_", "." or "-"');
   }
   const migrateSetting = bool('MIGRATE', false); // read even when overridden: it stays known
+  const demoSetting = bool('DEMO', true);
+  const databaseUrl = url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  const redisUrl = checkedRedisUrl(url('REDIS_URL', undefined, ['redis:', 'rediss:']));
+  if (redisUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError(
+      'POLLFLEET_DATABASE_URL',
+      'is required with POLLFLEET_REDIS_URL: the pods of a fleet share one PostgreSQL server (the embedded inventory belongs to a single process); set it, or unset POLLFLEET_REDIS_URL for standalone mode',
+    );
+  }
   const config = {
-    databaseUrl: url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres', [
-      'postgres:',
-      'postgresql:',
-    ]) as string,
+    databaseUrl,
+    dataDir: resolve(cwd, str('DATA_DIR', '.pollfleet/data')),
+    demo: overrides.demo ?? demoSetting,
     databaseSchema: schema,
-    redisUrl: redisUrl(url('REDIS_URL', undefined, ['redis:', 'rediss:'])),
+    redisUrl,
     keyPrefix,
     resultsStream: str('RESULTS_STREAM', ''),
     resultsMaxLen: int('RESULTS_MAXLEN', 100_000, 100),
@@ -157,7 +173,8 @@ function readPollerConfig(
     httpHost: str('HTTP_HOST', '0.0.0.0'),
     httpPort: int('HTTP_PORT', 9464, 0, 65535),
     logLevel,
-    migrate: overrides.migrate ?? migrateSetting,
+    // The embedded inventory is this process's own: its schema is always brought up to date.
+    migrate: databaseUrl === undefined || (overrides.migrate ?? migrateSetting),
     collectorModules: str('COLLECTOR_MODULES', '')
       .split(',')
       .map((s) => s.trim())
@@ -181,7 +198,7 @@ function readPollerConfig(
  * What can be checked of a Redis URL without a server: a host, and a database number (the path)
  * that is a non-negative integer. Whether the server has that database is checked at start-up.
  */
-function redisUrl(v: string | undefined): string | undefined {
+function checkedRedisUrl(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const u = new URL(v);
   if (u.hostname === '') {

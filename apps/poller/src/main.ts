@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 // Only what `help` and a bad option need is imported up front: the rest (the engine, the
 // collectors, the database and Redis clients) is loaded once a command runs, so help is quick.
 
-const USAGE = `usage: pollfleet [run] [--migrate]   poll the devices in the inventory (default)
+const USAGE = `usage: pollfleet [run] [--migrate] [--no-demo]
+                                       poll the devices in the inventory (default); with no
+                                       POLLFLEET_DATABASE_URL an empty inventory gets the demo lab
        pollfleet migrate              create or upgrade the inventory schema, then exit
        pollfleet help
 
@@ -15,7 +17,11 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { migrate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        migrate: { type: 'boolean' },
+        'no-demo': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     // An unknown option or a value where none is taken: say which, show the usage.
@@ -31,7 +37,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const { resolvePollerConfig } = await import('./config.js');
   const { createLogger } = await import('./logger.js');
-  const config = resolvePollerConfig(undefined, values.migrate ? { migrate: true } : {});
+  const config = resolvePollerConfig(undefined, {
+    ...(values.migrate ? { migrate: true } : {}),
+    ...(values['no-demo'] ? { demo: false } : {}),
+  });
   const logger = createLogger(config.logLevel, config.podId);
   for (const v of config.unknownVariables) logger.warn(`unknown setting ${v} is ignored`);
 
@@ -53,7 +62,30 @@ async function main(argv: string[]): Promise<number> {
 
   const { Poller } = await import('./poller.js');
   const { openPollerServices } = await import('./service-sets.js');
-  const poller = new Poller(config, logger, openPollerServices(config, logger));
+  const { createPostgresInventory, pollerInventory } =
+    await import('./postgres-inventory-service.js');
+  const { startDemoLab } = await import('./demo-lab.js');
+  const { startupBanner } = await import('./startup-banner.js');
+  const store = createPostgresInventory(config, logger);
+  // The demo lab only ever serves the embedded inventory: a server's rows are the user's.
+  let demo: Awaited<ReturnType<typeof startDemoLab>>;
+  if (config.databaseUrl === undefined && config.demo) {
+    try {
+      await store.migrate();
+      demo = await startDemoLab(store, logger.child({ component: 'demo-lab' }));
+    } catch (err) {
+      await store.close(); // releases the data folder's lock
+      throw err;
+    }
+  }
+  const services = openPollerServices(config, logger, pollerInventory(store, config, logger));
+  const poller = new Poller(config, logger, {
+    ...services,
+    close: async () => {
+      await services.close();
+      await demo?.stop();
+    },
+  });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
@@ -80,7 +112,8 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await poller.start();
+    const address = await poller.start();
+    if (poller.state === 'running') process.stderr.write(startupBanner(config, address, demo));
   } catch (err) {
     // A signal during start-up is a normal stop, not a failed start.
     if (stopping) return stopping;

@@ -4,13 +4,28 @@ import { PostgresInventory } from '@pollfleet/inventory-postgres';
 import type { PollerConfig } from './config.js';
 import type { PollerInventory } from './poller-services.js';
 
-/** The device store on the PostgreSQL at `POLLFLEET_DATABASE_URL`. */
-export function openPostgresInventory(config: PollerConfig, logger: Logger): PollerInventory {
-  const inventory = new PostgresInventory({
-    connectionString: config.databaseUrl,
+/**
+ * The device store: the PostgreSQL server at `POLLFLEET_DATABASE_URL`, or without one the
+ * embedded PostgreSQL in `POLLFLEET_DATA_DIR` (same tables, queries and notifications).
+ */
+export function createPostgresInventory(config: PollerConfig, logger: Logger): PostgresInventory {
+  const target =
+    config.databaseUrl === undefined
+      ? { embedded: { dataDir: config.dataDir } }
+      : { connectionString: config.databaseUrl };
+  return new PostgresInventory({
+    ...target,
     schema: config.databaseSchema,
     logger: logger.child({ component: 'inventory' }),
   });
+}
+
+/** The poller's view of a {@link PostgresInventory}. */
+export function pollerInventory(
+  inventory: PostgresInventory,
+  config: PollerConfig,
+  logger: Logger,
+): PollerInventory {
   return {
     credentials: inventory.credentials,
     snmpProfiles: inventory.snmpProfiles,
@@ -19,7 +34,10 @@ export function openPostgresInventory(config: PollerConfig, logger: Logger): Pol
     watch: (onChange, onError) => inventory.watch(onChange, onError),
     migrate: () => inventory.migrate(),
     close: () => inventory.close(),
-    describe: () => describeDatabase(config.databaseUrl, config.databaseSchema),
+    describe: () =>
+      config.databaseUrl === undefined
+        ? `embedded PostgreSQL in ${config.dataDir} (schema ${config.databaseSchema})`
+        : describeDatabase(config.databaseUrl, config.databaseSchema),
     checkSchema: async () => {
       try {
         await inventory.listEnabled();
@@ -30,12 +48,19 @@ export function openPostgresInventory(config: PollerConfig, logger: Logger): Pol
             `no devices table in schema "${config.databaseSchema}"; create it with \`npm run pollfleet -- migrate\` (\`pollfleet migrate\` where installed), or start with --migrate or POLLFLEET_MIGRATE=true`,
           );
         }
-        logger.warn(
-          `inventory database ${describeDatabase(config.databaseUrl, config.databaseSchema)} (POLLFLEET_DATABASE_URL) did not answer: ${reasonOf(err)}; starting degraded and retrying`,
-        );
+        const where =
+          config.databaseUrl === undefined
+            ? `embedded inventory in ${config.dataDir} (POLLFLEET_DATA_DIR)`
+            : `inventory database ${describeDatabase(config.databaseUrl, config.databaseSchema)} (POLLFLEET_DATABASE_URL)`;
+        logger.warn(`${where} did not answer: ${reasonOf(err)}; starting degraded and retrying`);
       }
     },
   };
+}
+
+/** The poller's inventory, on a server or embedded as the configuration says. */
+export function openPostgresInventory(config: PollerConfig, logger: Logger): PollerInventory {
+  return pollerInventory(createPostgresInventory(config, logger), config, logger);
 }
 
 function reasonOf(err: unknown): string {

@@ -14,15 +14,31 @@ const bad = (env: Record<string, string>, field: string, pattern: RegExp): void 
 
 describe('poller configuration', () => {
   it('fills documented defaults', () => {
-    const c = resolvePollerConfig({});
-    assert.equal(c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/postgres');
+    const c = resolvePollerConfig({}, {}, '/srv/app');
+    assert.equal(c.databaseUrl, undefined); // the embedded inventory...
+    assert.equal(c.dataDir, '/srv/app/.pollfleet/data'); // ...under the current folder
+    assert.equal(c.demo, true);
     assert.equal(c.redisUrl, undefined);
     assert.equal(c.concurrency, 64);
     assert.equal(c.refreshMs, 30_000);
     assert.equal(c.leaseMarginMs, 15_000);
     assert.equal(c.httpPort, 9464);
-    assert.equal(c.migrate, false);
+    assert.equal(c.migrate, true); // the embedded schema is always brought up to date
+    assert.equal(
+      resolvePollerConfig({ POLLFLEET_DATABASE_URL: 'postgres://db/x' }).migrate,
+      false, // a server's schema only when asked
+    );
     assert.deepEqual(c.collectorModules, []);
+  });
+
+  it('fleet mode needs a PostgreSQL server: Redis without a database URL is refused', () => {
+    bad(
+      { POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379' },
+      'POLLFLEET_DATABASE_URL',
+      /required with POLLFLEET_REDIS_URL/,
+    );
+    assert.equal(resolvePollerConfig({ POLLFLEET_DEMO: 'false' }).demo, false);
+    assert.equal(resolvePollerConfig({}, { demo: false }).demo, false);
   });
 
   it('stops start-up with the variable named for each kind of bad value', () => {
@@ -41,13 +57,27 @@ describe('poller configuration', () => {
   });
 
   it('refuses a Redis URL whose database number is not a number', () => {
-    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/abc' }, 'POLLFLEET_REDIS_URL', /"abc"/);
-    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/-1' }, 'POLLFLEET_REDIS_URL', /database/);
-    bad({ POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'POLLFLEET_REDIS_URL', /database/);
-    bad({ POLLFLEET_REDIS_URL: 'redis:///0' }, 'POLLFLEET_REDIS_URL', /no host/);
-    bad({ POLLFLEET_REDIS_URL: 'ftp://127.0.0.1' }, 'POLLFLEET_REDIS_URL', /scheme "ftp:"/);
+    // A fleet (Redis) needs a server inventory; the URL checks are what is tested here.
+    const DB = { POLLFLEET_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' };
+    bad(
+      { ...DB, POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/abc' },
+      'POLLFLEET_REDIS_URL',
+      /"abc"/,
+    );
+    bad(
+      { ...DB, POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/-1' },
+      'POLLFLEET_REDIS_URL',
+      /database/,
+    );
+    bad(
+      { ...DB, POLLFLEET_REDIS_URL: 'redis://127.0.0.1:6379/1/2' },
+      'POLLFLEET_REDIS_URL',
+      /database/,
+    );
+    bad({ ...DB, POLLFLEET_REDIS_URL: 'redis:///0' }, 'POLLFLEET_REDIS_URL', /no host/);
+    bad({ ...DB, POLLFLEET_REDIS_URL: 'ftp://127.0.0.1' }, 'POLLFLEET_REDIS_URL', /scheme "ftp:"/);
     for (const ok of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'rediss://h/15']) {
-      assert.equal(resolvePollerConfig({ POLLFLEET_REDIS_URL: ok }).redisUrl, ok);
+      assert.equal(resolvePollerConfig({ ...DB, POLLFLEET_REDIS_URL: ok }).redisUrl, ok);
     }
   });
 
@@ -76,7 +106,11 @@ describe('poller configuration', () => {
 
   it('reads lists and overrides', () => {
     const c = resolvePollerConfig(
-      { POLLFLEET_COLLECTOR_MODULES: ' a , ,b ', POLLFLEET_MIGRATE: 'false' },
+      {
+        POLLFLEET_DATABASE_URL: 'postgres://db/x', // with the embedded one, migrate is always on
+        POLLFLEET_COLLECTOR_MODULES: ' a , ,b ',
+        POLLFLEET_MIGRATE: 'false',
+      },
       { migrate: true },
     );
     assert.deepEqual(c.collectorModules, ['a', 'b']);
