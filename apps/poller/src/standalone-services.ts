@@ -22,9 +22,13 @@ export function openStandaloneServices(
   logger: Logger,
   inventory: PollerInventory,
 ): PollerServices {
-  logger.warn(
-    'POLLFLEET_REDIS_URL is not set: single-pod mode with in-memory leases and bus; do not run a second pod',
-  );
+  // With the embedded inventory the data folder's lock already keeps a second process out; on a
+  // server's inventory nothing would stop a second pod from polling the same devices.
+  if (config.databaseUrl !== undefined) {
+    logger.warn(
+      'POLLFLEET_REDIS_URL is not set: single-pod mode with in-memory leases and bus; do not run a second pod',
+    );
+  }
   const bus = new MemoryBus({ capacity: STANDALONE_BUS_CAPACITY });
   return {
     mode: 'single-pod',

@@ -273,13 +273,23 @@ export class DeviceLoop {
       },
       error ?? (result as CollectResult),
     );
+    // One line per device state change, never one per poll: the first outcome here says how the
+    // device started; later changes are the breaker's lines (opened, parked, closed).
+    const first = this.lastPoll === undefined;
     if (error) {
       this.#count(error.kind === 'permanent' ? 'error_permanent' : 'error_transient');
       metrics.pollErrors.inc({ collector: spec.collectorType, code: error.code });
       this.lastPoll = { scheduledFor, durationMs, ok: false, errorCode: error.code };
+      if (first) {
+        this.#log.warn(
+          { code: error.code, kind: error.kind, durationMs, reason: error.message },
+          'first poll failed',
+        );
+      }
     } else {
       this.#count(published.partial ? 'partial' : 'success');
       this.lastPoll = { scheduledFor, durationMs, ok: true };
+      if (first) this.#log.info({ durationMs }, 'first poll succeeded');
     }
     try {
       await this.#deps.bus.publish(published);
